@@ -1,0 +1,55 @@
+/** One CLI sub-command. Each lives in its own module under commands/ and is listed in commands/index.ts. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** True when stderr is a terminal (progress displays only then). */
+  interactive: boolean;
+}
+
+export interface CliCommand {
+  name: string;
+  /** One line: `wmi-workbench <name> <args>` */
+  usage: string;
+  summary: string;
+  /** Returns the process exit code. Throw UsageError for bad arguments. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+export class UsageError extends Error {}
+
+/** Minimal argument parser: `--flag value`, repeatable flags, boolean flags, positionals. */
+export function parseArgs(
+  args: string[],
+  spec: { values?: string[]; repeat?: string[]; flags?: string[] },
+): { positionals: string[]; values: Record<string, string>; repeated: Record<string, string[]>; flags: Set<string> } {
+  const positionals: string[] = [];
+  const values: Record<string, string> = {};
+  const repeated: Record<string, string[]> = {};
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+      if (spec.flags?.includes(name)) {
+        flags.add(name);
+        continue;
+      }
+      const isValue = spec.values?.includes(name);
+      const isRepeat = spec.repeat?.includes(name);
+      if (!isValue && !isRepeat) throw new UsageError(`unknown option --${name}`);
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      if (isRepeat) (repeated[name] ??= []).push(v);
+      else values[name] = v;
+      continue;
+    }
+    positionals.push(a);
+  }
+  return { positionals, values, repeated, flags };
+}

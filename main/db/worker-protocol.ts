@@ -1,0 +1,31 @@
+/** Messages between the case client (main thread), the db worker and the parse workers. */
+import type { LedgerEntry } from '../../shared/model/ledger';
+import type { EnumeratedEvidence } from '../ingest/evidence-sources';
+import type { PackedBatch } from './event-row';
+
+/** Client -> db worker: one call of a CaseDb-level operation. */
+export interface DbRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+export type DbResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string; name?: string };
+
+/** Parse worker -> db worker, on a dedicated port. */
+export type ParsePortMessage =
+  | { type: 'batch'; batch: PackedBatch }
+  | { type: 'source'; entry: LedgerEntry };
+/** Db worker -> parse worker, on the same port. */
+export type DbPortMessage = { type: 'ack' } | { type: 'source-stored'; sourceId: number } | { type: 'failed'; error: string };
+
+/** Client -> parse worker. */
+export interface ParseTask {
+  type: 'task';
+  sourceId: number;
+  item: EnumeratedEvidence;
+}
+/** Parse worker -> client. */
+export type ParseWorkerMessage =
+  | { type: 'progress'; sourceId: number; bytes: number; records: number }
+  | { type: 'done'; sourceId: number; entry: LedgerEntry }
+  | { type: 'failed'; sourceId: number; error: string };

@@ -1,0 +1,242 @@
+/**
+ * JSON and JSON-lines event exports, streamed: evtx_dump-style nested records
+ * (`{"Event":{"System":…,"EventData":…}}`, also its pretty-printed `Record N` output and
+ * JSON arrays), flat NXLog/Mordor records (`Channel`, `EventID`, `Hostname`, `EventTime`,
+ * one key per field) and Winlogbeat/ECS (`winlog.channel`, `winlog.event_data`). The shape
+ * is decided per record, so mixed files import too.
+ */
+import type { EvidenceRef, EventFields, NormalizedEvent } from '../../../shared/model/event';
+import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml';
+import type { EvidenceFormat } from '../../../shared/model/ledger';
+import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
+import { splitRecords, type FindResult, type Span } from '../record-splitter';
+import { decodeText, detectEncoding } from '../text-stream';
+import { xmlTreeFromEvtxDump } from './evtx-dump-json';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export type JsonShape = 'json-evtx-dump' | 'json-flat' | 'json-ecs';
+
+export function jsonShapeOf(o: Obj): JsonShape | null {
+  if (isObj(o.Event) && isObj((o.Event as Obj).System)) return 'json-evtx-dump';
+  if (isObj(o.System) && ('EventData' in o || 'UserData' in o || isObj((o.System as Obj).EventID) || 'EventID' in (o.System as Obj))) return 'json-evtx-dump';
+  if (isObj(o.winlog) && ('event_id' in (o.winlog as Obj) || 'channel' in (o.winlog as Obj))) return 'json-ecs';
+  if ('EventID' in o && ('Channel' in o || 'SourceName' in o)) return 'json-flat';
+  return null;
+}
+
+const toStr = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const toNum = (v: unknown): number | null => {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  return Number.isFinite(n) ? n : null;
+};
+
+function fieldsFrom(o: Obj, skip: Set<string>): EventFields {
+  const out: EventFields = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (skip.has(k) || v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map(toStr) : toStr(v);
+  }
+  return out;
+}
+
+/** NXLog's own keys; everything else in a flat record is an event field. */
+const NXLOG_META = new Set([
+  'EventTime', 'EventReceivedTime', '@timestamp', '@version', 'tags', 'host', 'port', 'Hostname', 'Keywords', 'EventType',
+  'SeverityValue', 'Severity', 'SourceName', 'ProviderGuid', 'Version', 'Task', 'OpcodeValue', 'Opcode', 'RecordNumber',
+  'ActivityID', 'RelatedActivityID', 'ExecutionProcessID', 'ThreadID', 'Channel', 'Category', 'Message', 'EventID',
+  'SourceModuleName', 'SourceModuleType', 'EventTypeOrignal', 'UserID',
+]);
+/** NXLog resolves System/Security/@UserID into these; they are not event fields when UserID is present. */
+const NXLOG_USER_META = ['AccountName', 'AccountType', 'Domain'];
+/** NXLog severity (1 debug … 5 critical) to the Windows level it was mapped from. */
+const NXLOG_LEVEL: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 2, 5: 1 };
+
+/**
+ * NXLog's EventTime is the host's local time without a zone. When the collector's UTC
+ * `@timestamp` is present, the zone offset is inferred from the difference, rounded to
+ * a quarter hour (collection delay is seconds); without it the time is taken as UTC.
+ */
+function flatTime(o: Obj): string {
+  const local = toStr(o.EventTime);
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/.exec(local.trim());
+  if (!m) return normalizeUtcTime(local || toStr(o['@timestamp']));
+  const asUtc = Date.parse(`${m[1]}T${m[2]}Z`);
+  const collected = Date.parse(toStr(o['@timestamp']));
+  let offsetMs = 0;
+  if (Number.isFinite(collected) && Number.isFinite(asUtc)) {
+    const quarter = 15 * 60 * 1000;
+    offsetMs = Math.round((collected - asUtc) / quarter) * quarter;
+    if (Math.abs(offsetMs) > 14 * 3600 * 1000) offsetMs = 0;
+  }
+  return new Date(asUtc + offsetMs).toISOString().slice(0, 19) + (m[3] ?? '') + 'Z';
+}
+
+function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
+  const skip = new Set(NXLOG_META);
+  if ('UserID' in o) for (const k of NXLOG_USER_META) skip.add(k);
+  const sev = toNum(o.SeverityValue);
+  return {
+    timeCreated: flatTime(o),
+    channel: toStr(o.Channel),
+    provider: toStr(o.SourceName),
+    eventId: toNum(o.EventID) ?? -1,
+    recordId: toNum(o.RecordNumber),
+    computer: toStr(o.Hostname),
+    userSid: o.UserID === undefined ? null : toStr(o.UserID),
+    level: sev === null ? null : NXLOG_LEVEL[sev] ?? null,
+    task: toNum(o.Task),
+    opcode: toNum(o.OpcodeValue),
+    keywords: o.Keywords === undefined ? null : toStr(o.Keywords),
+    processId: toNum(o.ExecutionProcessID),
+    threadId: toNum(o.ThreadID),
+    data: fieldsFrom(o, skip),
+    message: o.Message === undefined ? null : toStr(o.Message),
+    raw,
+    recovered: false,
+    ref,
+  };
+}
+
+function fromEcs(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
+  const w = o.winlog as Obj;
+  const proc = isObj(w.process) ? w.process : {};
+  const thread = isObj(proc.thread) ? proc.thread : {};
+  const user = isObj(w.user) ? w.user : {};
+  const log = isObj(o.log) ? o.log : {};
+  const data: EventFields = {
+    ...(isObj(w.event_data) ? fieldsFrom(w.event_data, new Set()) : {}),
+    ...(isObj(w.user_data) ? fieldsFrom(w.user_data, new Set()) : {}),
+  };
+  const levelName = toStr(log.level).toLowerCase();
+  const LEVELS: Record<string, number> = { critical: 1, error: 2, warning: 3, information: 4, info: 4, verbose: 5 };
+  const kw = w.keywords;
+  return {
+    timeCreated: normalizeUtcTime(toStr(o['@timestamp'])),
+    channel: toStr(w.channel),
+    provider: toStr(w.provider_name),
+    eventId: toNum(w.event_id) ?? -1,
+    recordId: toNum(w.record_id),
+    computer: toStr(w.computer_name) || toStr(isObj(o.host) ? (o.host as Obj).name : ''),
+    userSid: user.identifier === undefined ? null : toStr(user.identifier),
+    level: LEVELS[levelName] ?? null,
+    task: null,
+    opcode: null,
+    keywords: kw === undefined ? null : Array.isArray(kw) ? kw.map(toStr).join(', ') : toStr(kw),
+    processId: toNum(proc.pid),
+    threadId: toNum(thread.id),
+    data,
+    message: o.message === undefined ? null : toStr(o.message),
+    raw,
+    recovered: false,
+    ref,
+  };
+}
+
+/** Normalize one parsed JSON record; null when it is not an event record of a known shape. */
+export function eventFromJson(o: unknown, ref: EvidenceRef, raw: string): { event: NormalizedEvent; shape: JsonShape } | null {
+  if (!isObj(o)) return null;
+  const shape = jsonShapeOf(o);
+  if (shape === 'json-evtx-dump') return { event: eventFromXml(xmlTreeFromEvtxDump(o), ref, raw), shape };
+  if (shape === 'json-ecs') return { event: fromEcs(o, ref, raw), shape };
+  if (shape === 'json-flat') return { event: fromFlat(o, ref, raw), shape };
+  return null;
+}
+
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** Finds one top-level JSON object; whitespace, commas, array brackets and `Record N` lines are filler. */
+export function findJsonRecord(buf: string, from: number, atEnd: boolean): FindResult {
+  let i = from;
+  const n = buf.length;
+  for (;;) {
+    while (i < n) {
+      const c = buf.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 44 || c === OPEN_BRACKET || c === CLOSE_BRACKET || c === 0xfeff) i++;
+      else break;
+    }
+    if (i >= n) return atEnd ? { kind: 'done' } : { kind: 'need-more', keepFrom: n };
+    if (buf.charCodeAt(i) === OPEN_BRACE) break;
+    const nl = buf.indexOf('\n', i);
+    if (nl < 0 && !atEnd) return { kind: 'need-more', keepFrom: i };
+    const end = nl < 0 ? n : nl + 1;
+    if (/^Record \d+\s*$/.test(buf.slice(i, end))) {
+      i = end;
+      continue;
+    }
+    return { kind: 'garbage', start: i, end };
+  }
+  const start = i;
+  let depth = 0;
+  let inString = false;
+  for (; i < n; i++) {
+    const c = buf.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return { kind: 'record', start, end: i + 1 };
+    }
+  }
+  return { kind: 'need-more', keepFrom: start };
+}
+
+function looksLikeJson(head: Uint8Array): boolean {
+  const { encoding, bomLength } = detectEncoding(head);
+  const text = new TextDecoder(encoding).decode(head.subarray(bomLength, Math.min(head.length, 4096)));
+  const t = text.trimStart();
+  return t.startsWith('{') || /^\[\s*(\{|$)/.test(t) || /^Record \d+\s*\r?\n\s*\{/.test(t);
+}
+
+export const jsonEventsParser: EvidenceParser = {
+  format: 'json-flat',
+  sniff: looksLikeJson,
+  async parse(input: EvidenceInput, sink: RecordSink): Promise<void> {
+    const refBase = { sourceId: input.sourceId, sourcePath: input.path, archivePath: input.archivePath };
+    let index = 0;
+    let shape: EvidenceFormat | undefined;
+    const position = (s: Span) => ({ offset: s.byteOffset, recordNumber: s.line });
+    await splitRecords(
+      decodeText(input.stream(), (off) => sink.error(`invalid text encoding at byte offset ${off}`)),
+      findJsonRecord,
+      {
+        record(s) {
+          index++;
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(s.text);
+          } catch (e) {
+            sink.reject({ ...position(s), reason: `invalid JSON (line ${s.line}): ${(e as Error).message}` });
+            return;
+          }
+          const r = eventFromJson(parsed, { ...refBase, recordNumber: s.line, offset: s.byteOffset }, s.text);
+          if (!r) {
+            sink.reject({ ...position(s), reason: `not an event record (line ${s.line}): no Event.System, winlog or EventID/Channel` });
+            return;
+          }
+          if (shape === undefined) sink.refineFormat?.((shape = r.shape));
+          sink.accept(r.event);
+          if (index % 2000 === 0) sink.progress(s.byteOffset);
+        },
+        garbage(s) {
+          sink.reject({ ...position(s), reason: `not JSON (line ${s.line}): ${JSON.stringify(s.text.slice(0, 60))}` });
+        },
+        truncated(s) {
+          sink.reject({ ...position(s), reason: `truncated JSON record (line ${s.line}): the input ends inside it` });
+        },
+        oversized(s) {
+          sink.reject({ ...position(s), reason: `JSON record over the size limit (line ${s.line})` });
+        },
+      },
+    );
+  },
+};
