@@ -72,7 +72,18 @@ function isZipHead(head: Uint8Array): boolean {
   return head[0] === ZIP_MAGIC[0] && head[1] === ZIP_MAGIC[1] && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6));
 }
 
-const ZIP_OPTIONS: yauzl.Options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true };
+/**
+ * decodeStrings is off because yauzl then refuses a whole archive over one member named
+ * `../x`; we decode names ourselves and report such members instead of losing the archive.
+ */
+const ZIP_OPTIONS: yauzl.Options = { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: false };
+
+/** A member's name as text: UTF-8 when the archive says so (flag bit 11), else Latin-1 (close to CP437 for ASCII). */
+function memberName(e: yauzl.Entry): string {
+  const raw = e.fileName as unknown as Buffer | string;
+  if (typeof raw === 'string') return raw;
+  return raw.toString((e.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1');
+}
 
 function suspiciousMemberPath(name: string): boolean {
   return name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name) || name.split(/[\\/]/).includes('..');
@@ -180,8 +191,9 @@ async function listArchive(
     let index = 0;
     let total = 0;
     for await (const e of zipEntries(zip)) {
-      const step = { name: e.fileName, index: index++ };
-      if (e.fileName.endsWith('/')) continue; // a directory entry holds no evidence
+      const name = memberName(e);
+      const step = { name, index: index++ };
+      if (name.endsWith('/')) continue; // a directory entry holds no evidence
       const member: EvidenceLocator = { path: l.path, members: [...l.members, step] };
       const item: EnumeratedEvidence = { locator: member, size: e.uncompressedSize, isArchive: false, errors: [], refused: false };
       out.push(item);
@@ -190,7 +202,7 @@ async function listArchive(
         item.errors.push(`archive has more than ${limits.maxMembers} members; the rest are not read`);
         break;
       }
-      if (suspiciousMemberPath(e.fileName)) item.errors.push('member path escapes the archive root (zip-slip); read in place, never extracted');
+      if (suspiciousMemberPath(name)) item.errors.push('member path escapes the archive root (zip-slip); read in place, never extracted');
       total += e.uncompressedSize;
       const ratio = e.compressedSize > 0 ? e.uncompressedSize / e.compressedSize : Infinity;
       if (e.uncompressedSize > limits.maxMemberBytes) {

@@ -13,6 +13,7 @@ export interface Span {
   byteOffset: number;
   /** 1-based line number of the record's first character. */
   line: number;
+  encoding: TextPiece['encoding'];
 }
 
 export type FindResult =
@@ -61,7 +62,7 @@ export async function splitRecords(
     markChar = charIndex;
     return { byteOffset: markByte, line: markLine };
   };
-  const span = (start: number, end: number): Span => ({ text: buf.slice(start, end), ...locate(start) });
+  const span = (start: number, end: number): Span => ({ text: buf.slice(start, end), ...locate(start), encoding });
   const consume = (upTo: number) => {
     const at = locate(upTo);
     buf = buf.slice(upTo);

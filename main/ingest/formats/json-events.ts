@@ -10,7 +10,7 @@ import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml'
 import type { EvidenceFormat } from '../../../shared/model/ledger';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
-import { decodeText, detectEncoding } from '../text-stream';
+import { decodeText, detectEncoding, encodedLength } from '../text-stream';
 import { xmlTreeFromEvtxDump } from './evtx-dump-json';
 
 type Obj = Record<string, unknown>;
@@ -205,33 +205,72 @@ export const jsonEventsParser: EvidenceParser = {
     let index = 0;
     let shape: EvidenceFormat | undefined;
     const position = (s: Span) => ({ offset: s.byteOffset, recordNumber: s.line });
+    const handle = (s: Span): void => {
+      index++;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(s.text);
+      } catch (e) {
+        if (!salvage(s, `invalid JSON (line ${s.line}): ${(e as Error).message}`)) {
+          sink.reject({ ...position(s), reason: `invalid JSON (line ${s.line}): ${(e as Error).message}` });
+        }
+        return;
+      }
+      const r = eventFromJson(parsed, { ...refBase, recordNumber: s.line, offset: s.byteOffset }, s.text);
+      if (!r) {
+        sink.reject({ ...position(s), reason: `not an event record (line ${s.line}): no Event.System, winlog or EventID/Channel` });
+        return;
+      }
+      if (shape === undefined) sink.refineFormat?.((shape = r.shape));
+      sink.accept(r.event);
+      if (index % 2000 === 0) sink.progress(s.byteOffset);
+    };
+    /**
+     * A broken record that spans lines (an unclosed brace swallows what follows): reject
+     * its first line only and read the rest again, so one bad line costs one record.
+     */
+    const salvage = (s: Span, reason: string): boolean => {
+      const nl = s.text.indexOf('\n');
+      if (nl < 0 || nl === s.text.length - 1) return false;
+      sink.reject({ ...position(s), reason });
+      const rest = s.text.slice(nl + 1);
+      const base = { byteOffset: s.byteOffset + encodedLength(s.text.slice(0, nl + 1), s.encoding), line: s.line + 1 };
+      let pos = 0;
+      const at = (i: number): Span => {
+        const before = rest.slice(0, i);
+        return {
+          text: '',
+          byteOffset: base.byteOffset + encodedLength(before, s.encoding),
+          line: base.line + (before.match(/\n/g)?.length ?? 0),
+          encoding: s.encoding,
+        };
+      };
+      for (;;) {
+        const r = findJsonRecord(rest, pos, true);
+        if (r.kind === 'done') break;
+        if (r.kind === 'record') handle({ ...at(r.start), text: rest.slice(r.start, r.end) });
+        else if (r.kind === 'garbage') garbage({ ...at(r.start), text: rest.slice(r.start, r.end) });
+        else {
+          const t = { ...at(r.keepFrom), text: rest.slice(r.keepFrom) };
+          if (t.text.trim() !== '' && !salvage(t, `truncated JSON record (line ${t.line}): the input ends inside it`)) {
+            sink.reject({ ...position(t), reason: `truncated JSON record (line ${t.line}): the input ends inside it` });
+          }
+          break;
+        }
+        pos = r.kind === 'record' || r.kind === 'garbage' ? r.end : rest.length;
+      }
+      return true;
+    };
+    const garbage = (s: Span) => sink.reject({ ...position(s), reason: `not JSON (line ${s.line}): ${JSON.stringify(s.text.slice(0, 60))}` });
     await splitRecords(
       decodeText(input.stream(), (off) => sink.error(`invalid text encoding at byte offset ${off}`)),
       findJsonRecord,
       {
-        record(s) {
-          index++;
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(s.text);
-          } catch (e) {
-            sink.reject({ ...position(s), reason: `invalid JSON (line ${s.line}): ${(e as Error).message}` });
-            return;
-          }
-          const r = eventFromJson(parsed, { ...refBase, recordNumber: s.line, offset: s.byteOffset }, s.text);
-          if (!r) {
-            sink.reject({ ...position(s), reason: `not an event record (line ${s.line}): no Event.System, winlog or EventID/Channel` });
-            return;
-          }
-          if (shape === undefined) sink.refineFormat?.((shape = r.shape));
-          sink.accept(r.event);
-          if (index % 2000 === 0) sink.progress(s.byteOffset);
-        },
-        garbage(s) {
-          sink.reject({ ...position(s), reason: `not JSON (line ${s.line}): ${JSON.stringify(s.text.slice(0, 60))}` });
-        },
+        record: handle,
+        garbage,
         truncated(s) {
-          sink.reject({ ...position(s), reason: `truncated JSON record (line ${s.line}): the input ends inside it` });
+          const reason = `truncated JSON record (line ${s.line}): the input ends inside it`;
+          if (!salvage(s, reason)) sink.reject({ ...position(s), reason });
         },
         oversized(s) {
           sink.reject({ ...position(s), reason: `JSON record over the size limit (line ${s.line})` });

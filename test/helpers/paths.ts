@@ -1,0 +1,36 @@
+/** Paths for tests: the repository root and the read-only corpus beside it. */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The checkout root: the folder holding package.json, found upward from the compiled test. */
+export const REPO_ROOT: string = (() => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + __dirname);
+    dir = up;
+  }
+  return dir;
+})();
+
+export const CORPUS = path.resolve(REPO_ROOT, '..', 'shared', 'corpus');
+
+export function corpus(...parts: string[]): string {
+  return path.join(CORPUS, ...parts);
+}
+
+export const CLI = path.join(REPO_ROOT, 'bin', 'wmi-workbench.js');
+
+export function hasCommand(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `wmiwb-${prefix}-`));
+}

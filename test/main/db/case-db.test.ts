@@ -1,0 +1,90 @@
+/** The case database: save and reopen identically, atomic saves, and the read-only SQL entry point. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeFileAtomic } from '../../../main/db/atomic-write';
+import { CaseClient } from '../../../main/db/case-client';
+import { corpus, tempDir } from '../../helpers/paths';
+
+async function fingerprint(c: CaseClient): Promise<string> {
+  const h = createHash('sha256');
+  for (const table of ['events', 'event_raw', 'sources', 'rejected_records']) {
+    const rows = await c.query(`SELECT * FROM ${table} ORDER BY 1, 2`);
+    h.update(table + JSON.stringify(rows));
+  }
+  return h.digest('hex');
+}
+
+describe('case database', () => {
+  const dir = tempDir('case');
+  let client: CaseClient;
+  before(async () => {
+    client = await CaseClient.create();
+    await client.importEvidence([corpus('json', 'otrf', 'wmic_remote_xsl_jscript.zip'), corpus('evtx', 'attack-samples', 'Lateral Movement')]);
+  });
+  after(() => client.close());
+
+  it('saves to one file and reopens identically', async () => {
+    const file = path.join(dir, 'a.wmicase');
+    await client.save(file);
+    const reopened = await CaseClient.open(file);
+    try {
+      assert.equal(await fingerprint(reopened), await fingerprint(client));
+      assert.deepEqual(await reopened.ledger(), await client.ledger());
+      const [n] = await reopened.query('SELECT COUNT(*) AS n FROM events');
+      assert.ok(Number(n.n) > 1000);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('keeps the previous case file when a save cannot complete, and leaves no temporary file', async () => {
+    const file = path.join(dir, 'keep.wmicase');
+    writeFileSync(file, 'previous case');
+    // A directory where the rename must land: the write succeeds, the replace fails.
+    const blocked = path.join(dir, 'blocked.wmicase');
+    mkdirSync(path.join(blocked, 'child'), { recursive: true });
+    await assert.rejects(writeFileAtomic(blocked, new Uint8Array([1, 2, 3])));
+    assert.equal(readFileSync(file, 'utf8'), 'previous case');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    await client.save(file);
+    assert.equal(readFileSync(file).subarray(0, 15).toString(), 'SQLite format 3');
+  });
+
+  it('refuses to open what is not a case file, naming the problem', async () => {
+    const bogus = path.join(dir, 'bogus.wmicase');
+    writeFileSync(bogus, 'not sqlite at all');
+    await assert.rejects(CaseClient.open(bogus), /not a database|not a WMI Workbench case file|file is not a database/i);
+  });
+
+  it('answers read-only SQL and refuses anything that writes', async () => {
+    const r = await client.readOnlyQuery(`SELECT host, COUNT(*) AS n FROM events WHERE parent_image LIKE '%\\wmiprvse.exe' GROUP BY host ORDER BY n DESC`);
+    assert.deepEqual(r.columns, ['host', 'n']);
+    assert.ok(r.rows.length > 0);
+    const fields = await client.readOnlyQuery(`SELECT name, COUNT(*) FROM event_fields WHERE name = 'CommandLine' GROUP BY name`);
+    assert.equal(fields.rows[0][0], 'CommandLine');
+    for (const sql of [
+      'DELETE FROM events',
+      'UPDATE events SET host = 1',
+      'INSERT INTO events (id) VALUES (1)',
+      'DROP TABLE events',
+      "ATTACH DATABASE ':memory:' AS x",
+      'PRAGMA query_only = OFF',
+      'WITH x AS (SELECT 1) DELETE FROM events',
+      'SELECT 1; DELETE FROM events',
+      'CREATE TABLE t (a)',
+    ]) {
+      await assert.rejects(client.readOnlyQuery(sql), Error, sql);
+    }
+    const [n] = await client.query('SELECT COUNT(*) AS n FROM events');
+    assert.ok(Number(n.n) > 1000, 'nothing was deleted');
+  });
+
+  it('caps result rows and says so', async () => {
+    const r = await client.readOnlyQuery('SELECT id FROM events', 10);
+    assert.equal(r.rows.length, 10);
+    assert.equal(r.truncated, true);
+  });
+});
