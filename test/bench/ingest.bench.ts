@@ -106,9 +106,9 @@ async function pipeline(): Promise<void> {
   const file = path.join(dir, 'generated.jsonl');
   const out = createWriteStream(file);
   for (let i = 0; i < N; i++) {
-    if (!out.write(JSON.stringify(flatRecord(i)) + '\n')) await new Promise((r) => out.once('drain', r));
+    if (!out.write(JSON.stringify(flatRecord(i)) + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   const client = await CaseClient.create();
   const t = performance.now();
   const r = await client.importEvidence([file]);
