@@ -50,7 +50,7 @@ const NXLOG_META = new Set([
   'SourceModuleName', 'SourceModuleType', 'EventTypeOrignal', 'UserID',
 ]);
 /** NXLog resolves System/Security/@UserID into these; they are not event fields when UserID is present. */
-const NXLOG_USER_META = ['AccountName', 'AccountType', 'Domain'];
+const NXLOG_META_WITH_USER = new Set([...NXLOG_META, 'AccountName', 'AccountType', 'Domain']);
 /** NXLog severity (1 debug … 5 critical) to the Windows level it was mapped from. */
 const NXLOG_LEVEL: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 2, 5: 1 };
 
@@ -75,8 +75,7 @@ function flatTime(o: Obj): string {
 }
 
 function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
-  const skip = new Set(NXLOG_META);
-  if ('UserID' in o) for (const k of NXLOG_USER_META) skip.add(k);
+  const skip = 'UserID' in o ? NXLOG_META_WITH_USER : NXLOG_META;
   const sev = toNum(o.SeverityValue);
   return {
     timeCreated: flatTime(o),
