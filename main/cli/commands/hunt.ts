@@ -8,9 +8,6 @@ import type { DetectionResult } from '../../../shared/model/detection';
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { CaseClient } from '../../db/case-client';
-import { CaseDb } from '../../db/case-db';
-import { runDetection } from '../../detection/run';
-import { saveDetectionResult } from '../../detection/store';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 
 const MAX_LISTED = 25;
@@ -80,14 +77,11 @@ export const huntCommand: CliCommand = {
     const workers = a.values.workers === undefined ? undefined : Number(a.values.workers);
     if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers takes a whole number from 1 to 64');
     const client = await CaseClient.create();
-    let db: CaseDb | undefined;
     try {
       const imported = await client.importEvidence(a.positionals, { workers });
       for (const err of imported.inputErrors) io.stderr.write(`error: ${printable(err.path)}: ${printable(err.error)}\n`);
       io.stderr.write(`${imported.records} events imported from ${imported.entries.length} files\n`);
-      db = await CaseDb.open(await client.exportBytes());
-      const result = runDetection(db, { rules });
-      saveDetectionResult(db, result);
+      const result = await client.runTask<DetectionResult>('hunt', { rules });
       io.stdout.write(formatHuntReport(result, rules.length === 0));
       if (a.values.json) {
         const doc = {
@@ -107,7 +101,6 @@ export const huntCommand: CliCommand = {
       }
       return imported.inputErrors.length > 0 ? 1 : 0;
     } finally {
-      db?.close();
       await client.close();
     }
   },

@@ -2,5 +2,7 @@
 import type { CliCommand } from '../command';
 import { queryCommand } from './query';
 import { scanCommand } from './scan';
+import { dumpCommand } from './dump';
+import { huntCommand } from './hunt';
 
-export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand, dumpCommand, huntCommand];
