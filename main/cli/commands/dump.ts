@@ -1,13 +1,30 @@
 /**
  * `wmi-workbench dump <file.evtx>… [--format jsonl|xml] [--threads N]`: every record of every
  * file, in file order. JSONL: one evtx_dump-shaped object per line. XML: each record as Windows
- * renders it. Problems go to stderr; exit code 1 when a file had rejected records or errors.
+ * renders it. Rejected records and file problems go to stderr; exit code 1 when problems left
+ * nothing readable at all.
  */
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { parseFilesParallel } from '../../evtx/parallel';
 
-function write(out: NodeJS.WritableStream, s: string): Promise<void> | void {
-  if (!out.write(s)) return new Promise((resolve) => out.once('drain', () => resolve()));
+function write(out: NodeJS.WritableStream, s: Uint8Array, state: { closed: boolean }): Promise<void> | void {
+  if (state.closed) return;
+  if (!out.write(s))
+    return new Promise((resolve) => {
+      const done = () => {
+        out.off('drain', done);
+        out.off('error', closed);
+        out.off('close', closed);
+        resolve();
+      };
+      const closed = () => {
+        state.closed = true; // e.g. `dump ... | head`: stop writing, finish quietly
+        done();
+      };
+      out.once('drain', done);
+      out.once('error', closed);
+      out.once('close', closed);
+    });
 }
 
 export const dumpCommand: CliCommand = {
@@ -23,25 +40,16 @@ export const dumpCommand: CliCommand = {
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
     const files = a.positionals;
     let problems = 0;
-    // Records arrive in order; buffer output a little and respect back-pressure between runs.
-    let pending: string[] = [];
-    let pendingLen = 0;
-    const flushes: Array<Promise<void> | void> = [];
-    const flush = () => {
-      if (pending.length === 0) return;
-      flushes.push(write(io.stdout, pending.join('')));
-      pending = [];
-      pendingLen = 0;
-    };
+    // Runs of records arrive in file order as text; respect the output's back-pressure.
+    let writing: Promise<void> | void = undefined;
+    const state = { closed: false };
     const stats = await parseFilesParallel(
       files.map((p) => ({ path: p })),
       { mode: format, threads },
       {
-        item: (_f, it) => {
-          const s = (it as string) + '\n';
-          pending.push(s);
-          pendingLen += s.length;
-          if (pendingLen > 1 << 20) flush();
+        text: (_f, text) => {
+          writing = write(io.stdout, text, state);
+          return writing;
         },
         reject: (f, r) => {
           problems++;
@@ -51,11 +59,9 @@ export const dumpCommand: CliCommand = {
           problems++;
           io.stderr.write(`${files[f]}: ${m}\n`);
         },
-        progress: () => flush(),
       },
     );
-    flush();
-    await Promise.all(flushes);
+    await writing;
     io.stderr.write(`${stats.files} file(s), ${stats.records} record(s) (${stats.recovered} recovered), ${stats.rejected} rejected\n`);
     return problems > 0 && stats.records === 0 ? 1 : 0;
   },

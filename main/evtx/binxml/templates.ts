@@ -1,0 +1,281 @@
+/**
+ * Template definitions (cached per chunk by offset, compiled once into TElement trees with
+ * substitution slots) and template instances (value descriptors + values, instantiated into
+ * XmlElement trees). Array values repeat their containing element once per item (MS-EVEN6).
+ */
+import type { XmlNode } from '../../../shared/model/event-xml';
+import { BinXmlError, binxmlError, parseTokens, Subst, TElement, type BinXmlContext, type TAttr, type TypedXmlElement } from './tokens';
+import { renderValue, VT_BINXML, VT_NULL, type RenderedValue } from './values';
+
+/** Template nesting / nested-BinXML depth bound. */
+export const MAX_TEMPLATE_DEPTH = 8;
+
+export interface CompiledTemplate {
+  offset: number;
+  /** Nodes in the template tree: what one instance costs against the record's budget. */
+  weight: number;
+  /** First 32 bits of the definition's GUID: what template instances name as their template id. */
+  id: number;
+  nodes: XmlNode[];
+}
+
+/** Nested BinXML (value type 0x21), already built into nodes. */
+class Nested {
+  /** Nodes in the fragment: charged each time a template places it. */
+  readonly weight: number;
+  constructor(readonly nodes: XmlNode[]) {
+    let w = 0;
+    const count = (n: XmlNode): void => {
+      w++;
+      if (typeof n !== 'string') for (const c of n.children) count(c);
+    };
+    for (const n of nodes) count(n);
+    this.weight = w;
+  }
+}
+type Val = RenderedValue | Nested | null;
+
+export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
+
+function rd16(b: Uint8Array, o: number): number {
+  return b[o] | (b[o + 1] << 8);
+}
+function rd32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** The compiled template whose definition header is at chunk offset `off` (parsed once per chunk). */
+export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
+  const cached = ctx.templates.get(off);
+  if (cached !== undefined) {
+    if (typeof cached === 'string') throw binxmlError(cached, off);
+    return cached as CompiledTemplate;
+  }
+  try {
+    const b = ctx.buf;
+    if (off < 0 || off + 24 > b.length) throw binxmlError(`template definition offset 0x${off.toString(16)} out of bounds`, off);
+    const size = rd32(b, off + 20);
+    const start = off + 24;
+    if (start + size > b.length) throw binxmlError(`template definition at 0x${off.toString(16)} is missing or damaged (its data overruns the chunk)`, off);
+    const { nodes } = parseTokens(ctx, start, start + size, true, 0, null);
+    if (nodes.length === 0) throw binxmlError('empty template definition', off);
+    let weight = 0;
+    const count = (n: XmlNode | Subst): void => {
+      weight++;
+      if (n instanceof TElement) for (const c of n.children) count(c);
+    };
+    for (const n of nodes) count(n);
+    const t: CompiledTemplate = { offset: off, id: rd32(b, off + 4), nodes, weight };
+    ctx.templates.set(off, t);
+    return t;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    ctx.templates.set(off, msg);
+    throw e instanceof BinXmlError ? e : binxmlError(msg, off);
+  }
+}
+
+/**
+ * Read a template instance whose token byte is just before `pos`, and instantiate it.
+ * Layout: u8 unknown, u32 template id, u32 definition offset, [inline definition],
+ * u32 value count, count x (u16 size, u8 type, u8 pad), then the values.
+ */
+export function readTemplateInstance(
+  ctx: BinXmlContext,
+  pos: number,
+  end: number,
+  depth: number,
+  nested: NestedParser,
+): { nodes: XmlNode[]; next: number } {
+  if (depth > MAX_TEMPLATE_DEPTH) throw binxmlError('templates nested too deeply', pos);
+  const b = ctx.buf;
+  if (pos + 9 > end) throw binxmlError('truncated template instance', pos);
+  const tplId = rd32(b, pos + 1);
+  const defOff = rd32(b, pos + 5);
+  pos += 9;
+  if (defOff === pos) {
+    if (pos + 24 > end) throw binxmlError('truncated inline template definition', pos);
+    pos += 24 + rd32(b, pos + 20);
+    if (pos > end) throw binxmlError('inline template definition overruns the record', defOff);
+  }
+  const cached = ctx.templates.get(defOff);
+  const tpl = cached !== undefined && typeof cached !== 'string' ? (cached as CompiledTemplate) : getTemplate(ctx, defOff);
+  // A stale record (slack, damaged chunk) may point at an offset now holding another template: never render with it.
+  if (tpl.id !== tplId)
+    throw binxmlError(`template id mismatch: the record names template 0x${tplId.toString(16)}, the definition at 0x${defOff.toString(16)} is 0x${tpl.id.toString(16)}`, defOff);
+  if (ctx.budget !== undefined) {
+    ctx.budget -= tpl.weight;
+    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (template instances of large templates)', pos);
+  }
+  if (pos + 4 > end) throw binxmlError('truncated template values', pos);
+  const count = rd32(b, pos);
+  pos += 4;
+  if (count * 4 > end - pos) throw binxmlError(`template value count ${count} overruns the record`, pos - 4);
+  const vals: Val[] = new Array(count);
+  const vtypes: number[] | null = ctx.typed ? new Array(count) : null;
+  let dp = pos + count * 4;
+  for (let i = 0; i < count; i++) {
+    const dpos = pos + 4 * i;
+    const size = rd16(b, dpos);
+    const type = b[dpos + 2];
+    if (vtypes !== null) vtypes[i] = type;
+    if (dp + size > end) throw binxmlError(`template value ${i} overruns the record`, dp);
+    if (type === VT_NULL) vals[i] = null;
+    else if (type === VT_BINXML) vals[i] = new Nested(size > 0 ? nested(dp, dp + size, depth + 1) : []);
+    else {
+      const v = renderValue(b, dp, size, type);
+      if (v === null) throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
+      vals[i] = v;
+    }
+    dp += size;
+  }
+  if (ctx.budget !== undefined) {
+    // Array items repeat their element: charge them too.
+    for (const v of vals) if (Array.isArray(v)) ctx.budget -= 8 * v.length;
+    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (array values)', pos);
+  }
+  const out: XmlNode[] = [];
+  for (const n of tpl.nodes) instantiate(n, vals, out, vtypes, ctx);
+  return { nodes: out, next: dp };
+}
+
+function pushText(out: XmlNode[], s: string): void {
+  if (s === '') return;
+  const last = out.length - 1;
+  if (last >= 0 && typeof out[last] === 'string') out[last] = (out[last] as string) + s;
+  else out.push(s);
+}
+
+function attrValue(a: TAttr, vals: Val[]): string | null {
+  let s = '';
+  for (const p of a.parts) {
+    if (typeof p === 'string') {
+      s += p;
+      continue;
+    }
+    const v = p.index < vals.length ? vals[p.index] : null;
+    if (v === null || v === undefined) {
+      if (p.optional) return null;
+      continue;
+    }
+    if (typeof v === 'string') s += v;
+    else if (Array.isArray(v)) s += v.join(' ');
+  }
+  return s;
+}
+
+/** Instantiate a template node with values into `out`. */
+function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes: number[] | null, ctx: BinXmlContext): void {
+  if (typeof node === 'string') {
+    pushText(out, node);
+    return;
+  }
+  if (node instanceof Subst) {
+    const v = node.index < vals.length ? vals[node.index] : null;
+    if (v === null || v === undefined) return;
+    if (typeof v === 'string') pushText(out, v);
+    else if (v instanceof Nested) {
+      if (ctx.budget !== undefined) {
+        ctx.budget -= v.weight;
+        if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (nested BinXML placed repeatedly)', 0);
+      }
+      for (const n of v.nodes) out.push(n);
+    }
+    else pushText(out, v.join(' '));
+    return;
+  }
+  const el = node as TElement;
+  if (!el.dyn) {
+    out.push(el);
+    return;
+  }
+  // Fast path, the common shape: <X attrs>%n</X> with a scalar value.
+  if (el.children.length === 1 && vtypes === null) {
+    const c = el.children[0] as unknown;
+    if (c instanceof Subst) {
+      const v = c.index < vals.length ? vals[c.index] : null;
+      if (v === null || v === undefined) {
+        if (c.optional) return;
+      }
+      // (arrays and nested BinXML take the general path below)
+      if (v === null || v === undefined || typeof v === 'string') {
+        let attrs: Array<[string, string]> = el.attrs;
+        if (el.dattrs !== null) {
+          attrs = [];
+          for (const a of el.dattrs) {
+            const av = attrValue(a, vals);
+            if (av !== null) attrs.push([a.name, av]);
+          }
+        }
+        out.push({ name: el.name, attrs, children: v === null || v === undefined || v === '' ? [] : [v] });
+        return;
+      }
+    }
+  }
+  // An array substitution directly inside this element repeats the element once per item.
+  let arr: string[] | null = null;
+  let arrSlot: Subst | null = null;
+  for (const c of el.children) {
+    if (c instanceof Subst) {
+      const v = c.index < vals.length ? vals[c.index] : null;
+      if (Array.isArray(v)) {
+        arr = v;
+        arrSlot = c;
+        break;
+      }
+    }
+  }
+  // An element whose only content is optional substitutions without a value is not rendered.
+  if (el.children.length > 0) {
+    let allEmptyOptional = true;
+    for (const c of el.children) {
+      if (!(c instanceof Subst) || !c.optional) {
+        allEmptyOptional = false;
+        break;
+      }
+      const v = c.index < vals.length ? vals[c.index] : null;
+      if (v !== null && v !== undefined) {
+        allEmptyOptional = false;
+        break;
+      }
+    }
+    if (allEmptyOptional) return;
+  }
+  let attrs: Array<[string, string]> = el.attrs;
+  if (el.dattrs !== null) {
+    attrs = [];
+    for (const a of el.dattrs) {
+      const v = attrValue(a, vals);
+      if (v !== null) attrs.push([a.name, v]);
+    }
+  }
+  let types: Record<string, number> | undefined;
+  if (vtypes !== null) {
+    if (el.dattrs !== null)
+      for (const a of el.dattrs)
+        if (a.parts.length === 1 && a.parts[0] instanceof Subst) (types ??= {})[a.name] = vtypes[(a.parts[0] as Subst).index] ?? 0;
+    if (el.children.length === 1 && el.children[0] instanceof Subst) (types ??= {})['#text'] = vtypes[(el.children[0] as unknown as Subst).index] ?? 0;
+  }
+  if (arr === null || arr.length <= 1) {
+    const children: XmlNode[] = [];
+    for (const c of el.children) {
+      if ((c as unknown) === arrSlot) {
+        if (arr !== null && arr.length === 1) pushText(children, arr[0]);
+      } else instantiate(c, vals, children, vtypes, ctx);
+    }
+    const e: TypedXmlElement = { name: el.name, attrs, children };
+    if (types !== undefined) e.types = types;
+    out.push(e);
+    return;
+  }
+  for (const item of arr) {
+    const children: XmlNode[] = [];
+    for (const c of el.children) {
+      if ((c as unknown) === arrSlot) pushText(children, item);
+      else instantiate(c, vals, children, vtypes, ctx);
+    }
+    const e: TypedXmlElement = { name: el.name, attrs: attrs === el.attrs ? attrs : attrs.slice(), children };
+    if (types !== undefined) e.types = { ...types, '#text': (types['#text'] ?? 0x80) & 0x7f };
+    out.push(e);
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Parallel EVTX parsing with worker_threads, across files and across chunks (chunks are
+ * independent). Files are cut into runs of chunks; runs go to a pool of workers; results come
+ * back in file order, with a bounded number of runs in flight (memory stays flat).
+ */
+import { Worker } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FILE_HEADER_SIZE, parseFileHeader } from './file-header';
+import { CHUNK_SIZE, hasChunkMagic } from './chunk';
+import type { ChunkTask, ChunkTaskResult, ParallelMode } from './parallel-types';
+import type { RejectedRecord } from '../../shared/model/ledger';
+import type { NormalizedEvent } from '../../shared/model/event';
+
+export type { ParallelMode } from './parallel-types';
+
+export interface ParallelFile {
+  path: string;
+  sourceId?: number;
+  archivePath?: string;
+}
+
+export interface ParallelHandlers {
+  /** 'events' mode: each normalized event, in file order. */
+  item?(fileIndex: number, item: NormalizedEvent): void;
+  /**
+   * 'jsonl' / 'xml' modes: renderings of a run of records, one per line, UTF-8, in file order.
+   * Return a promise (e.g. until the output drains) to hold back further work until it settles.
+   */
+  text?(fileIndex: number, text: Uint8Array): Promise<void> | void;
+  reject?(fileIndex: number, r: RejectedRecord): void;
+  warning?(fileIndex: number, message: string): void;
+  /** Bytes done, over all files. */
+  progress?(bytes: number): void;
+  /** All of a file's records have been delivered. */
+  fileDone?(fileIndex: number): void;
+}
+
+export interface ParallelOptions {
+  mode: ParallelMode;
+  /** Worker count; default: the machine's available parallelism. */
+  threads?: number;
+  /** Chunks per task; default 16 (1 MiB). */
+  chunksPerTask?: number;
+  /** Per-file time bound (per run of chunks). */
+  timeLimitMs?: number;
+}
+
+export interface ParallelStats {
+  files: number;
+  bytes: number;
+  records: number;
+  recovered: number;
+  rejected: number;
+}
+
+interface Plan {
+  fileIndex: number;
+  task: ChunkTask;
+  /** Warnings found while planning (file header), delivered before the first run. */
+  headerWarnings: string[];
+  last: boolean;
+}
+
+function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nextId: () => number): Plan[] {
+  const plans: Plan[] = [];
+  const warnings: string[] = [];
+  let size = 0;
+  const head = Buffer.alloc(FILE_HEADER_SIZE);
+  let headLen = 0;
+  try {
+    size = fs.statSync(f.path).size;
+    const fd = fs.openSync(f.path, 'r');
+    try {
+      headLen = fs.readSync(fd, head, 0, FILE_HEADER_SIZE, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    warnings.push(`cannot read file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const hv = new Uint8Array(head.buffer, head.byteOffset, headLen);
+  const header = parseFileHeader(hv);
+  let base = FILE_HEADER_SIZE;
+  if (header) warnings.push(...header.warnings);
+  else if (hasChunkMagic(hv)) {
+    base = 0;
+    warnings.push('no EVTX file header: data starts with a chunk; reading chunks from offset 0');
+  } else if (headLen > 0) warnings.push('no EVTX file header (bad signature); reading chunks anyway');
+  if (headLen > 0 && headLen < FILE_HEADER_SIZE && base !== 0) warnings.push(`file truncated inside the file header (${headLen} bytes)`);
+  const chunks = size > base ? Math.ceil((size - base) / CHUNK_SIZE) : 0;
+  if (header && chunks < header.chunkCount) warnings.push(`file holds ${chunks} chunks, header says ${header.chunkCount}`);
+  const per = Math.max(1, opts.chunksPerTask ?? 16);
+  const timeLimitMs = opts.timeLimitMs ?? 60000 + Math.ceil(size / 1048576) * 1000;
+  for (let first = 0; first < chunks || (first === 0 && plans.length === 0); first += per) {
+    plans.push({
+      fileIndex,
+      headerWarnings: first === 0 ? warnings : [],
+      last: first + per >= chunks,
+      task: {
+        id: nextId(), file: f.path, base, first, count: Math.min(per, Math.max(0, chunks - first)),
+        chunkCount: header ? header.chunkCount : null, mode: opts.mode, timeLimitMs,
+        sourceId: f.sourceId ?? fileIndex, sourcePath: f.path, archivePath: f.archivePath,
+      },
+    });
+    if (chunks === 0) break;
+  }
+  return plans;
+}
+
+/**
+ * The worker pool, kept between calls (warm JIT) and unref'd so it never keeps the process alive.
+ * Calls are serialized: one parse at a time uses the pool.
+ */
+let pool: Worker[] = [];
+let queue: Promise<unknown> = Promise.resolve();
+
+function getWorkers(n: number): Worker[] {
+  const script = path.join(__dirname, 'parallel-worker.js');
+  while (pool.length < n) {
+    const w = new Worker(script);
+    w.unref();
+    pool.push(w);
+  }
+  return pool.slice(0, n);
+}
+
+/** Stop the pool's workers (tests, shutdown). */
+export async function closeParallelPool(): Promise<void> {
+  const ws = pool;
+  pool = [];
+  await Promise.all(ws.map((w) => w.terminate()));
+}
+
+/** Parse files with a pool of workers; handlers see every file's records in order. */
+export function parseFilesParallel(files: ParallelFile[], opts: ParallelOptions, h: ParallelHandlers): Promise<ParallelStats> {
+  const run = queue.then(() => runParallel(files, opts, h));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: ParallelHandlers): Promise<ParallelStats> {
+  const threads = Math.max(1, opts.threads ?? os.availableParallelism());
+  let ids = 0;
+  const plans: Plan[] = [];
+  files.forEach((f, i) => plans.push(...planFile(f, i, opts, () => ids++)));
+  const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0 };
+  if (plans.length === 0) return stats;
+
+  const workers = getWorkers(Math.min(threads, plans.length));
+  const results = new Map<number, ChunkTaskResult>();
+  let nextDispatch = 0;
+  let nextEmit = 0;
+  const maxInFlight = threads * 4;
+
+  return await new Promise<ParallelStats>((resolve, reject) => {
+    let finished = false;
+    const listeners: Array<[Worker, (r: ChunkTaskResult) => void, (e: Error) => void]> = [];
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      for (const [w, onMsg, onErr] of listeners) {
+        w.off('message', onMsg);
+        w.off('error', onErr);
+        w.unref();
+      }
+      if (err) {
+        // A failed worker is dropped from the pool.
+        void closeParallelPool();
+        reject(err);
+      } else resolve(stats);
+    };
+    const emitReady = () => {
+      while (nextEmit < plans.length && results.has(plans[nextEmit].task.id)) {
+        const p = plans[nextEmit];
+        const r = results.get(p.task.id)!;
+        results.delete(p.task.id);
+        for (const w of p.headerWarnings) h.warning?.(p.fileIndex, w);
+        for (const w of r.warnings) h.warning?.(p.fileIndex, w);
+        if (h.item) for (const it of r.items) h.item(p.fileIndex, it);
+        if (h.text && r.text !== null && r.text.length > 0) {
+          const wait = h.text(p.fileIndex, r.text);
+          if (wait) {
+            const bp = wait.then(() => {
+              if (backpressure === bp) backpressure = null;
+            });
+            backpressure = bp;
+          }
+        }
+        if (h.reject) for (const rj of r.rejects) h.reject(p.fileIndex, rj);
+        stats.bytes += r.bytes;
+        stats.records += r.records;
+        stats.recovered += r.recovered;
+        stats.rejected += r.rejects.length;
+        h.progress?.(stats.bytes);
+        if (p.last) h.fileDone?.(p.fileIndex);
+        nextEmit++;
+      }
+      if (nextEmit >= plans.length) finish();
+    };
+    const idle: Worker[] = [];
+    let backpressure: Promise<void> | null = null;
+    const dispatch = (w: Worker): void => {
+      if (backpressure !== null && nextDispatch < plans.length) {
+        // The consumer is behind (output not drained): wait before handing out more work.
+        void backpressure.then(() => {
+          if (!finished) dispatch(w);
+        });
+        return;
+      }
+      if (nextDispatch >= plans.length || nextDispatch - nextEmit >= maxInFlight) {
+        idle.push(w);
+        return;
+      }
+      w.postMessage(plans[nextDispatch++].task);
+    };
+    for (const w of workers) {
+      const onMsg = (r: ChunkTaskResult) => {
+        results.set(r.id, r);
+        emitReady();
+        if (finished) return;
+        dispatch(w);
+        while (idle.length > 0 && nextDispatch < plans.length && nextDispatch - nextEmit < maxInFlight) dispatch(idle.pop()!);
+      };
+      const onErr = (e: Error) => finish(e);
+      listeners.push([w, onMsg, onErr]);
+      w.on('message', onMsg);
+      w.on('error', onErr);
+      w.ref();
+      dispatch(w);
+    }
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * The file layer: the file header, then the chunks one by one (64 KiB each after the 4 KiB
+ * header block), from a byte stream without ever holding more than one chunk. Dirty files are
+ * handled by reading every chunk present, past the header's chunk count too.
+ */
+import { FILE_HEADER_SIZE, parseFileHeader, type FileHeader } from './file-header';
+import { CHUNK_SIZE, hasChunkMagic, parseChunk, readChunkRecords, type Chunk, type ChunkRecord } from './chunk';
+
+export { CHUNK_SIZE } from './chunk';
+
+export interface EvtxHandlers {
+  header?(h: FileHeader | null): void;
+  /** Every record found: imported (tree set) or rejected (error set). */
+  record(r: ChunkRecord, chunk: Chunk): void;
+  /** File-level problems. */
+  warning?(message: string): void;
+  /** Bytes consumed so far. */
+  progress?(bytes: number): void;
+}
+
+export interface EvtxReadOptions {
+  /** Stop (with a warning) when parsing one file takes longer than this. Default: 60 s + 1 s per MiB. */
+  timeLimitMs?: number;
+  /** Record value types on the trees (needed by the JSON serializer). */
+  typed?: boolean;
+}
+
+/** Incremental reader: feed bytes in order, then end(). */
+export class EvtxFileReader {
+  private head = new Uint8Array(FILE_HEADER_SIZE);
+  private headLen = 0;
+  private chunk = new Uint8Array(CHUNK_SIZE);
+  private chunkLen = 0;
+  private chunkIndex = 0;
+  private consumed = 0;
+  private headerDone = false;
+  private header: FileHeader | null = null;
+  private readonly started = Date.now();
+  private stopped = false;
+  /** File offset of the first chunk. */
+  private base = FILE_HEADER_SIZE;
+
+  constructor(private readonly h: EvtxHandlers, private readonly opts: EvtxReadOptions = {}, private readonly totalSize = 0) {}
+
+  private get limitMs(): number {
+    return this.opts.timeLimitMs ?? 60000 + Math.ceil(this.totalSize / 1048576) * 1000;
+  }
+
+  push(data: Uint8Array): void {
+    let p = 0;
+    if (!this.headerDone) {
+      const n = Math.min(FILE_HEADER_SIZE - this.headLen, data.length);
+      this.head.set(data.subarray(0, n), this.headLen);
+      this.headLen += n;
+      p = n;
+      if (this.headLen === FILE_HEADER_SIZE) this.finishHeader();
+    }
+    if (this.headerDone && p < data.length) this.feedChunks(data.subarray(p));
+    this.consumed += data.length;
+    this.h.progress?.(this.consumed);
+  }
+
+  private feedChunks(data: Uint8Array): void {
+    let p = 0;
+    while (p < data.length && !this.stopped) {
+      const n = Math.min(CHUNK_SIZE - this.chunkLen, data.length - p);
+      if (this.chunkLen === 0 && n === CHUNK_SIZE) {
+        // Whole chunk available in the input: parse in place (no copy).
+        this.processChunk(data.subarray(p, p + CHUNK_SIZE));
+        p += CHUNK_SIZE;
+        continue;
+      }
+      this.chunk.set(data.subarray(p, p + n), this.chunkLen);
+      this.chunkLen += n;
+      p += n;
+      if (this.chunkLen === CHUNK_SIZE) {
+        this.processChunk(this.chunk);
+        this.chunkLen = 0;
+      }
+    }
+  }
+
+  end(): void {
+    if (this.stopped) return;
+    if (!this.headerDone) {
+      this.finishHeader();
+      if (this.headLen < FILE_HEADER_SIZE && this.base !== 0) {
+        this.h.warning?.(`file truncated inside the file header (${this.headLen} bytes)`);
+        return;
+      }
+    }
+    if (this.chunkLen > 0) {
+      this.h.warning?.(`file truncated: last chunk has ${this.chunkLen} of ${CHUNK_SIZE} bytes`);
+      this.processChunk(this.chunk.subarray(0, this.chunkLen));
+      this.chunkLen = 0;
+    }
+    if (this.header && this.chunkIndex < this.header.chunkCount)
+      this.h.warning?.(`file holds ${this.chunkIndex} chunks, header says ${this.header.chunkCount}`);
+  }
+
+  private finishHeader(): void {
+    this.headerDone = true;
+    const head = this.head.subarray(0, this.headLen);
+    this.header = parseFileHeader(head);
+    this.h.header?.(this.header);
+    if (!this.header) {
+      if (hasChunkMagic(head)) {
+        // Data cut from unallocated space that starts with a chunk: no file header, chunks from offset 0.
+        this.h.warning?.('no EVTX file header: data starts with a chunk; reading chunks from offset 0');
+        this.base = 0;
+        this.feedChunks(head);
+      } else this.h.warning?.('no EVTX file header (bad signature); reading chunks anyway');
+      return;
+    }
+    for (const w of this.header.warnings) this.h.warning?.(w);
+  }
+
+  private processChunk(buf: Uint8Array): void {
+    const index = this.chunkIndex++;
+    if (Date.now() - this.started > this.limitMs) {
+      this.stopped = true;
+      this.h.warning?.(`time limit exceeded at chunk ${index}; the rest of the file was not read`);
+      return;
+    }
+    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.header ? this.header.chunkCount : null, this.opts.typed === true, this.h);
+  }
+}
+
+/** Parse one chunk and report its warnings and records. `chunkCount` is the header's, when there is one. */
+export function handleChunk(buf: Uint8Array, fileOffset: number, index: number, chunkCount: number | null, typed: boolean, h: EvtxHandlers): void {
+  const c = parseChunk(buf, fileOffset, index, typed);
+  if (c.empty) return;
+  if (chunkCount !== null && chunkCount > 0 && index >= chunkCount && c.magicOk && !c.damaged)
+    h.warning?.(`chunk ${index} is past the header's chunk count ${chunkCount} (dirty file); read`);
+  for (const w of c.warnings) h.warning?.(w);
+  readChunkRecords(c, (r) => h.record(r, c));
+}
+
+/** Read a whole in-memory file. */
+export function readEvtxBuffer(buf: Uint8Array, h: EvtxHandlers, opts?: EvtxReadOptions): void {
+  const r = new EvtxFileReader(h, opts, buf.length);
+  r.push(buf);
+  r.end();
+}
+
+/** Read a file from a byte stream, chunk by chunk. */
+export async function readEvtxStream(stream: AsyncIterable<Uint8Array>, h: EvtxHandlers, opts?: EvtxReadOptions, size = 0): Promise<void> {
+  const r = new EvtxFileReader(h, opts, size);
+  for await (const data of stream) r.push(data);
+  r.end();
+}

@@ -1,0 +1,65 @@
+/**
+ * One event record inside a chunk:
+ *   0 signature "\x2a\x2a\x00\x00"   4 size (u32)   8 record id (u64)   16 written time (FILETIME)
+ *   24 BinXML ...                     size-4 copy of the size
+ */
+import type { XmlElement } from '../../shared/model/event-xml';
+import { buildRecord, BinXmlError, type BinXmlContext } from './binxml/builder';
+import { filetimeAt } from './binxml/values';
+
+export const RECORD_HEADER_SIZE = 24;
+export const MIN_RECORD_SIZE = 28;
+
+export interface RecordHeader {
+  /** Chunk-relative position of the record. */
+  pos: number;
+  size: number;
+  recordId: number;
+  written: string;
+}
+
+export interface ParsedRecord extends RecordHeader {
+  /** The <Event> tree, or null when the BinXML could not be read. */
+  tree: XmlElement | null;
+  /** Why the record could not be read (null when it was). */
+  error: string | null;
+}
+
+function rd32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+export function hasRecordSignature(b: Uint8Array, pos: number): boolean {
+  return b[pos] === 0x2a && b[pos + 1] === 0x2a && b[pos + 2] === 0 && b[pos + 3] === 0;
+}
+
+/**
+ * Read and check a record header at `pos` (record must end by `limit`).
+ * Returns the header, or a string saying why there is no valid record there.
+ */
+export function readRecordHeader(b: Uint8Array, pos: number, limit: number): RecordHeader | string {
+  if (pos + RECORD_HEADER_SIZE > limit) return 'truncated record header';
+  if (!hasRecordSignature(b, pos)) return 'bad record signature';
+  const size = rd32(b, pos + 4);
+  if (size < MIN_RECORD_SIZE) return `record size ${size} too small`;
+  if (size > limit - pos) return `record size ${size} overruns the chunk`;
+  const copy = rd32(b, pos + size - 4);
+  if (copy !== size) return `record size ${size} does not match its trailing copy ${copy}`;
+  const lo = rd32(b, pos + 8);
+  const hi = rd32(b, pos + 12);
+  return { pos, size, recordId: hi * 4294967296 + lo, written: filetimeAt(b, pos + 16) };
+}
+
+/** Build the record's event tree from its BinXML. Never throws for malformed content. */
+export function parseRecordBody(ctx: BinXmlContext, h: RecordHeader): ParsedRecord {
+  let tree: XmlElement | null = null;
+  let error: string | null = null;
+  try {
+    tree = buildRecord(ctx, h.pos + RECORD_HEADER_SIZE, h.pos + h.size - 4);
+  } catch (e) {
+    const where = e instanceof BinXmlError ? ` at chunk offset 0x${e.offset.toString(16)}` : '';
+    const msg = e instanceof Error ? e.message : String(e);
+    error = `BinXML: ${msg}${where}`;
+  }
+  return { pos: h.pos, size: h.size, recordId: h.recordId, written: h.written, tree, error };
+}
