@@ -7,7 +7,4 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('wmi-workbench: not built yet; run `npm install` (or `npm run build`) in the checkout first.\n');
   process.exit(1);
 }
-const { main } = require(entry);
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then((code) => {
-  process.exitCode = code;
-});
+require(entry).runCli(process.argv.slice(2));

@@ -40,10 +40,20 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-  );
+/** A reader that stops early (`| head`) closes the pipe: end quietly instead of with a stack trace. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
 }
+
+/** The process entry point (bin/wmi-workbench.js). */
+export function runCli(argv: string[]): void {
+  exitQuietlyOnClosedPipe(process.stdout);
+  main(argv, { stdout: process.stdout, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml'
 import type { EvidenceFormat } from '../../../shared/model/ledger';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
+import { LocalTimeResolver, parseLocalTime } from '../local-time';
 import { decodeText, detectEncoding, encodedLength } from '../text-stream';
 import { xmlTreeFromEvtxDump } from './evtx-dump-json';
 
@@ -44,7 +45,7 @@ function fieldsFrom(o: Obj, skip: Set<string>): EventFields {
 
 /** NXLog's own keys; everything else in a flat record is an event field. */
 const NXLOG_META = new Set([
-  'EventTime', 'EventReceivedTime', '@timestamp', '@version', 'tags', 'host', 'port', 'Hostname', 'Keywords', 'EventType',
+  'EventTime', 'TimeCreated', 'EventReceivedTime', '@timestamp', '@version', 'tags', 'host', 'port', 'Hostname', 'Keywords', 'EventType',
   'SeverityValue', 'Severity', 'SourceName', 'ProviderGuid', 'Version', 'Task', 'OpcodeValue', 'Opcode', 'RecordNumber',
   'ActivityID', 'RelatedActivityID', 'ExecutionProcessID', 'ThreadID', 'Channel', 'Category', 'Message', 'EventID',
   'SourceModuleName', 'SourceModuleType', 'EventTypeOrignal', 'UserID',
@@ -55,30 +56,14 @@ const NXLOG_META_WITH_USER = new Set([...NXLOG_META, 'AccountName', 'AccountType
 const NXLOG_LEVEL: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 2, 5: 1 };
 
 /**
- * NXLog's EventTime is the host's local time without a zone. When the collector's UTC
- * `@timestamp` is present, the zone offset is inferred from the difference, rounded to
- * a quarter hour (collection delay is seconds); without it the time is taken as UTC.
+ * NXLog's EventTime (TimeCreated in some pipelines) is the host's local time without a
+ * zone; the time set here is provisional and LocalTimeResolver puts it in UTC.
  */
-function flatTime(o: Obj): string {
-  const local = toStr(o.EventTime);
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/.exec(local.trim());
-  if (!m) return normalizeUtcTime(local || toStr(o['@timestamp']));
-  const asUtc = Date.parse(`${m[1]}T${m[2]}Z`);
-  const collected = Date.parse(toStr(o['@timestamp']));
-  let offsetMs = 0;
-  if (Number.isFinite(collected) && Number.isFinite(asUtc)) {
-    const quarter = 15 * 60 * 1000;
-    offsetMs = Math.round((collected - asUtc) / quarter) * quarter;
-    if (Math.abs(offsetMs) > 14 * 3600 * 1000) offsetMs = 0;
-  }
-  return new Date(asUtc + offsetMs).toISOString().slice(0, 19) + (m[3] ?? '') + 'Z';
-}
-
 function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const skip = 'UserID' in o ? NXLOG_META_WITH_USER : NXLOG_META;
   const sev = toNum(o.SeverityValue);
   return {
-    timeCreated: flatTime(o),
+    timeCreated: normalizeUtcTime(toStr(o.EventTime ?? o.TimeCreated ?? o['@timestamp'])),
     channel: toStr(o.Channel),
     provider: toStr(o.SourceName),
     eventId: toNum(o.EventID) ?? -1,
@@ -203,6 +188,7 @@ export const jsonEventsParser: EvidenceParser = {
     const refBase = { sourceId: input.sourceId, sourcePath: input.path, archivePath: input.archivePath };
     let index = 0;
     let shape: EvidenceFormat | undefined;
+    const localTimes = new LocalTimeResolver((e) => sink.accept(e));
     const position = (s: Span) => ({ offset: s.byteOffset, recordNumber: s.line });
     const handle = (s: Span): void => {
       index++;
@@ -221,7 +207,12 @@ export const jsonEventsParser: EvidenceParser = {
         return;
       }
       if (shape === undefined) sink.refineFormat?.((shape = r.shape));
-      sink.accept(r.event);
+      const local = r.shape === 'json-flat' ? parseLocalTime(toStr((parsed as Obj).EventTime ?? (parsed as Obj).TimeCreated)) : null;
+      if (local) {
+        const o = parsed as Obj;
+        const reference = o['@timestamp'] !== undefined ? Date.parse(toStr(o['@timestamp'])) : Date.parse(`${toStr(o.UtcTime).replace(' ', 'T')}Z`);
+        localTimes.add(r.event, local, reference);
+      } else sink.accept(r.event);
       if (index % 2000 === 0) sink.progress(s.byteOffset);
     };
     /**
@@ -276,5 +267,9 @@ export const jsonEventsParser: EvidenceParser = {
         },
       },
     );
+    localTimes.finish();
+    for (const [host, n] of localTimes.assumedUtc) {
+      sink.error(`${n} events of host ${host} carry local times with no zone and no UTC reference to infer one: taken as UTC`);
+    }
   },
 };

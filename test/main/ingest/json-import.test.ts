@@ -95,4 +95,22 @@ describe('JSON datasets (NXLog flat records in zip archives)', () => {
     // Sysmon's own UtcTime agrees with the zone-corrected EventTime to the second.
     assert.equal(String(r.time).slice(0, 19), original.UtcTime.replace(' ', 'T').slice(0, 19));
   });
+
+  it('puts zone-less local times in UTC, per host, from the records\' own UTC references', async () => {
+    // wmic_remote_xsl_jscript has TimeCreated in local time (UTC-4) and no collector timestamp:
+    // the offset comes from Sysmon's UtcTime, also for the host's events seen before it.
+    const e = entries.find((x) => x.archivePath?.startsWith('wmic_remote_xsl_jscript'))!;
+    assert.deepEqual(e.errors, []);
+    const rows = await client.query(
+      `SELECT time, json_extract(data, '$.UtcTime') AS utc FROM events WHERE source_id = ? AND json_extract(data, '$.UtcTime') IS NOT NULL`,
+      [e.id],
+    );
+    assert.ok(rows.length > 100);
+    for (const r of rows) {
+      const delta = Math.abs(Date.parse(String(r.time)) - Date.parse(String(r.utc).replace(' ', 'T') + 'Z'));
+      assert.ok(delta < 5000, `${r.time} vs UtcTime ${r.utc}`);
+    }
+    const [span] = await client.query(`SELECT MIN(time) AS a, MAX(time) AS b FROM events WHERE source_id = ?`, [e.id]);
+    assert.ok(String(span.a) >= '2020-10-18T06:00' && String(span.b) <= '2020-10-18T06:30', `${span.a} .. ${span.b}`);
+  });
 });
