@@ -3,23 +3,14 @@
  * datasets) with the full SigmaHQ rule set (../shared/corpus/sigma/rules*), then with our WMI
  * pack. Prints compile time, events/s, rule evaluations/s and events/s × rules.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CaseClient } from '../../main/db/case-client';
 import { CaseDb, type StoredEvent } from '../../main/db/case-db';
 import { packRulesDir } from '../../main/detection/paths';
 import { runDetectionOn } from '../../main/detection/run';
 import { RuleSet } from '../../main/detection/sigma/engine';
-
-function repoRoot(): string {
-  let d = __dirname;
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  return d;
-}
+import { CORPUS } from '../helpers/paths';
 
 function fmt(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
@@ -45,7 +36,7 @@ function measure(label: string, rs: RuleSet, events: StoredEvent[], out: (s: str
 
 export async function bench(): Promise<void> {
   const out = (s: string) => process.stdout.write(s);
-  const corpus = resolve(repoRoot(), '..', 'shared', 'corpus');
+  const corpus = CORPUS;
   const sigma = join(corpus, 'sigma');
   const client = await CaseClient.create();
   let db: CaseDb | undefined;

@@ -4,5 +4,7 @@ import { queryCommand } from './query';
 import { scanCommand } from './scan';
 import { dumpCommand } from './dump';
 import { huntCommand } from './hunt';
+import { graphCommand } from './graph';
+import { treeCommand } from './tree';
 
-export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand, dumpCommand, huntCommand];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand, dumpCommand, huntCommand, graphCommand, treeCommand];

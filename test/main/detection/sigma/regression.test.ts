@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { RuleSet } from '../../../../main/detection/sigma/engine';
 import type { NormalizedEvent } from '../../../../shared/model/event';
-import { eventsFromDumpJson, parseWith, projectEvtxParser, ruleFilesById, SIGMA, sigmaRuleDirs } from '../corpus';
+import { evtxParser } from '../../../../main/ingest/formats/evtx';
+import { parseWith, ruleFilesById, SIGMA, sigmaRuleDirs } from '../corpus';
 
 interface Case {
   info: string;
@@ -65,8 +66,7 @@ test('sigma regression cases give their match_count', async (t) => {
   const all = cases();
   assert.ok(all.length >= 100, `expected the 105 SigmaHQ regression cases, found ${all.length}`);
   const byId = ruleFilesById(sigmaRuleDirs());
-  const parser = await projectEvtxParser();
-  const via = parser ? 'EVTX parser' : 'evtx_dump JSON renderings';
+  const via = 'EVTX parser';
   const failures: string[] = [];
   let pass = 0;
   let exact = 0;
@@ -84,9 +84,7 @@ test('sigma regression cases give their match_count', async (t) => {
       failures.push(`${name}: rule not usable: ${[...rs.errors.map((e) => e.message), ...rs.skipped.map((s) => s.reason)].join('; ')}`);
       continue;
     }
-    let events: NormalizedEvent[];
-    if (parser) events = await parseWith(parser, c.evtx);
-    else events = eventsFromDumpJson(c.evtx.replace(/\.evtx$/i, '.json'));
+    const events: NormalizedEvent[] = await parseWith(evtxParser, c.evtx);
     // SigmaHQ's reference reads live records only; records the parser carved from slack
     // space (recovered) are real evidence but not part of the expected counts.
     let n = 0;

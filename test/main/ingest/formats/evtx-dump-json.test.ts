@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { splitJsonValues, xmlTreeFromEvtxDump } from '../../../../main/ingest/formats/evtx-dump-json';
 import type { NormalizedEvent } from '../../../../shared/model/event';
 import { eventFromXml, serializeXml } from '../../../../shared/model/event-xml';
-import { eventsFromDumpJson, parseWith, projectEvtxParser, SIGMA } from '../../detection/corpus';
+import { evtxParser } from '../../../../main/ingest/formats/evtx';
+import { eventsFromDumpJson, parseWith, SIGMA } from '../../detection/corpus';
 
 const REF = { sourceId: 1, sourcePath: 'x.json' };
 
@@ -100,11 +101,7 @@ describe('evtx_dump JSON -> XmlElement', () => {
   });
 
   test('every SigmaHQ regression JSON rendering gives the same events as its EVTX', async (t) => {
-    const parser = await projectEvtxParser();
-    if (!parser) {
-      t.skip('main/ingest/formats/evtx.ts is not built yet');
-      return;
-    }
+    const parser = evtxParser;
     const dirs: string[] = [];
     const walk = (d: string) => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
