@@ -6,5 +6,6 @@ import { dumpCommand } from './dump';
 import { huntCommand } from './hunt';
 import { graphCommand } from './graph';
 import { treeCommand } from './tree';
+import { serveCommand } from './serve';
 
-export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand, dumpCommand, huntCommand, graphCommand, treeCommand];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, queryCommand, dumpCommand, huntCommand, graphCommand, treeCommand, serveCommand];

@@ -1,0 +1,121 @@
+/**
+ * What WorkbenchApi needs from a case: the async surface of CaseClient (a worker thread
+ * hosting the CaseDb, plus the import pipeline). ClientCaseBackend is the real one;
+ * LocalCaseBackend adapts an in-process CaseDb to the same surface, for tests and benches
+ * that build a case directly.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CaseDb, type Row } from '../db/case-db';
+import { CaseClient, type FileProgress } from '../db/case-client';
+import type { LedgerEntry } from '../../shared/model/ledger';
+
+export type { Row };
+
+export interface ReadOnlyResult {
+  columns: string[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+/** Progress of each evidence file of an import, as CaseClient reports it. */
+export type BackendProgress = FileProgress;
+
+export interface BackendImportResult {
+  /** Inputs that could not be read at all. */
+  inputErrors: Array<{ path: string; error: string }>;
+}
+
+export interface CaseBackend {
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult>;
+  ledger(): Promise<LedgerEntry[]>;
+  importEvidence(paths: string[], onProgress: (files: BackendProgress[]) => void): Promise<BackendImportResult>;
+  /** Write the case file atomically. */
+  save(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CaseBackendFactory {
+  create(): Promise<CaseBackend>;
+  open(path: string): Promise<CaseBackend>;
+}
+
+/** The normal backend: the lead's CaseClient (db worker + parse workers). */
+export class ClientCaseBackend implements CaseBackend {
+  constructor(readonly client: CaseClient) {}
+
+  static factory(): CaseBackendFactory {
+    return {
+      create: async () => new ClientCaseBackend(await CaseClient.create()),
+      open: async (p: string) => new ClientCaseBackend(await CaseClient.open(p)),
+    };
+  }
+
+  query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.client.query(sql, params) as Promise<Row[]>;
+  }
+  readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult> {
+    return this.client.readOnlyQuery(sql, maxRows);
+  }
+  ledger(): Promise<LedgerEntry[]> {
+    return this.client.ledger();
+  }
+  async importEvidence(paths: string[], onProgress: (files: BackendProgress[]) => void): Promise<BackendImportResult> {
+    const r = await this.client.importEvidence(paths, { onProgress: (p) => onProgress(p.files) });
+    return { inputErrors: r.inputErrors };
+  }
+  save(p: string): Promise<void> {
+    return this.client.save(p);
+  }
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+export type LocalImporter = (db: CaseDb, paths: string[], onProgress: (files: BackendProgress[]) => void) => Promise<BackendImportResult>;
+
+/** An in-process CaseDb behind the CaseBackend surface. */
+export class LocalCaseBackend implements CaseBackend {
+  constructor(
+    readonly db: CaseDb,
+    private readonly importer?: LocalImporter,
+  ) {}
+
+  static factory(importer?: LocalImporter): CaseBackendFactory {
+    return {
+      create: async () => new LocalCaseBackend(await CaseDb.create(), importer),
+      open: async (p: string) => new LocalCaseBackend(await CaseDb.open(await fs.readFile(p)), importer),
+    };
+  }
+
+  async query(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return this.db.query(sql, params);
+  }
+
+  async readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult> {
+    return this.db.readOnlyQuery(sql, maxRows);
+  }
+
+  async ledger(): Promise<LedgerEntry[]> {
+    return this.db.ledger();
+  }
+
+  async importEvidence(paths: string[], onProgress: (files: BackendProgress[]) => void): Promise<BackendImportResult> {
+    if (!this.importer) throw new Error('this case cannot import evidence (no importer configured)');
+    const r = await this.importer(this.db, paths, onProgress);
+    this.db.ensureIndexes();
+    return r;
+  }
+
+  async save(target: string): Promise<void> {
+    const bytes = this.db.export();
+    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, target);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
