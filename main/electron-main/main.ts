@@ -7,6 +7,7 @@
  *  - IPC accepted only from our own top frame, each request validated by WorkbenchApi.dispatch.
  * Native dialogs choose evidence and case files.
  */
+import { CONTENT_SECURITY_POLICY } from '../../shared/api/content-security-policy';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, type IpcMainInvokeEvent } from 'electron';
@@ -19,19 +20,6 @@ const RENDERER_DIR = path.resolve(__dirname, '../../renderer');
 const INDEX_HTML = path.join(RENDERER_DIR, 'index.html');
 const RENDERER_URL_PREFIX = pathToFileURL(RENDERER_DIR + path.sep).href;
 const INDEX_URL = pathToFileURL(INDEX_HTML).href;
-
-export const DESKTOP_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 const EVIDENCE_FILTERS = [
   { name: 'Windows event logs and exports', extensions: ['evtx', 'xml', 'json', 'jsonl', 'ndjson', 'zip'] },
@@ -87,7 +75,7 @@ function lockDownSession(): void {
     callback({ cancel: !ok });
   });
   s.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [DESKTOP_CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
 }
 

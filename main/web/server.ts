@@ -11,6 +11,7 @@
  *    uploads are streamed to a private folder with the CLI's ingest size limit, then go
  *    through the same importer (and its archive limits) as the CLI.
  */
+import { CONTENT_SECURITY_POLICY } from '../../shared/api/content-security-policy';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as http from 'node:http';
@@ -26,21 +27,6 @@ import { isApiMethod } from '../api/validation';
 import { ApiError, errorBody, type WorkbenchApi } from '../api/workbench-api';
 
 export const TOKEN_HEADER = 'x-workbench-token';
-
-/** The page's Content-Security-Policy: only our own files, no inline script, no outside connections. */
-export const WEB_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-  "worker-src 'self'",
-].join('; ');
 
 /** Largest JSON request body (SQL text and filters are far below it). */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -79,7 +65,7 @@ export interface WebServer {
 }
 
 function securityHeaders(res: http.ServerResponse): void {
-  res.setHeader('Content-Security-Policy', WEB_CSP);
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');

@@ -13,22 +13,9 @@ import { readEvtxBuffer } from '../../main/evtx/reader';
 import { recordToXml } from '../../main/evtx/serialize/xml';
 import { eventFromXml } from '../../shared/model/event-xml';
 import { parseFilesParallel } from '../../main/evtx/parallel';
+import { CORPUS } from '../helpers/paths';
+import { EVTXEXPORT, findEvtx } from '../main/evtx/evtxexport';
 
-const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
-const EVTXEXPORT = '/usr/bin/evtxexport';
-
-function findEvtx(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.toLowerCase().endsWith('.evtx')) out.push(p);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out.sort();
-}
 
 interface Figure {
   label: string;
