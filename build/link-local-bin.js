@@ -9,4 +9,6 @@ const binDir = path.join(root, 'node_modules', '.bin');
 const target = path.join(binDir, 'wmi-workbench');
 fs.mkdirSync(binDir, { recursive: true });
 fs.rmSync(target, { force: true });
-fs.symlinkSync(path.relative(binDir, path.join(root, 'bin', 'wmi-workbench.js')), target);
+const cli = path.join(root, 'dist', 'main', 'cli', 'main.js');
+fs.chmodSync(cli, 0o755);
+fs.symlinkSync(path.relative(binDir, cli), target);

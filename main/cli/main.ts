@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** `wmi-workbench <command> …`: the command-line entry point. */
 import { UsageError, type CliIO } from './command';
 import { COMMANDS } from './commands';
@@ -48,7 +49,7 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-/** The process entry point (bin/wmi-workbench.js). */
+/** The process entry point (`npx wmi-workbench`, linked to this file's compiled form by build/link-local-bin.js). */
 export function runCli(argv: string[]): void {
   exitQuietlyOnClosedPipe(process.stdout);
   main(argv, { stdout: process.stdout, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then((code) => {

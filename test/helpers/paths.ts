@@ -20,7 +20,8 @@ export function corpus(...parts: string[]): string {
   return path.join(CORPUS, ...parts);
 }
 
-export const CLI = path.join(REPO_ROOT, 'bin', 'wmi-workbench.js');
+/** The compiled CLI, the file `npx wmi-workbench` runs. */
+export const CLI = path.join(REPO_ROOT, 'dist', 'main', 'cli', 'main.js');
 
 export function hasCommand(name: string): boolean {
   try {

@@ -26,7 +26,7 @@ describe('Electron shell', () => {
   });
 
   it('npm start without the Electron binary explains itself and points to serve, without a stack trace', { skip: existsSync(path.join(ROOT, 'node_modules/electron/path.txt')) && 'Electron is installed here' }, () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/start-electron.js')], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'build/start-electron.js')], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /Electron runtime is not installed/);
     assert.match(r.stderr, /npx wmi-workbench serve/);
