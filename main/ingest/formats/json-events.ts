@@ -174,6 +174,34 @@ export function findJsonRecord(buf: string, from: number, atEnd: boolean): FindR
   return { kind: 'need-more', keepFrom: start };
 }
 
+/**
+ * Split a whole text holding one JSON value, JSON lines, arrays or several pretty-printed
+ * values one after another (as evtx_dump writes them) into the values, with the same
+ * record finder the streaming parser uses. Unparseable stretches are reported.
+ */
+export function splitJsonValues(text: string): { values: unknown[]; errors: Array<{ offset: number; reason: string }> } {
+  const values: unknown[] = [];
+  const errors: Array<{ offset: number; reason: string }> = [];
+  for (let pos = 0; ; ) {
+    const r = findJsonRecord(text, pos, true);
+    if (r.kind === 'done') break;
+    if (r.kind === 'need-more') {
+      errors.push({ offset: r.keepFrom, reason: 'truncated JSON value: the text ends inside it' });
+      break;
+    }
+    if (r.kind === 'garbage') errors.push({ offset: r.start, reason: 'not a JSON object' });
+    else {
+      try {
+        values.push(JSON.parse(text.slice(r.start, r.end)));
+      } catch (e) {
+        errors.push({ offset: r.start, reason: `invalid JSON: ${(e as Error).message}` });
+      }
+    }
+    pos = r.end;
+  }
+  return { values, errors };
+}
+
 function looksLikeJson(head: Uint8Array): boolean {
   const { encoding, bomLength } = detectEncoding(head);
   const text = new TextDecoder(encoding).decode(head.subarray(bomLength, Math.min(head.length, 4096)));
