@@ -48,12 +48,12 @@ export class SourceNames {
 }
 
 /**
- * Rows of a large read-only query as plain objects. Goes through the case's read-only entry
- * point, which reads rows as arrays (much cheaper per row than the object reader for
- * hundreds of thousands of rows); only the columns the caller names are copied out.
+ * Rows of a large query as plain objects, read through the case's array reader (much
+ * cheaper per row than the object reader for hundreds of thousands of rows); only the
+ * columns the caller names are copied out.
  */
-export function bulkRows(db: CaseDb, sql: string): Row[] {
-  const { columns, rows } = db.readOnlyQuery(sql, Number.MAX_SAFE_INTEGER);
+export function bulkRows(db: CaseDb, sql: string, params: unknown[] = []): Row[] {
+  const { columns, rows } = db.rows(sql, params);
   const out: Row[] = new Array(rows.length);
   const n = columns.length;
   for (let i = 0; i < rows.length; i++) {
@@ -109,11 +109,6 @@ export function jsonStringValue(raw: unknown): string | null {
   } catch {
     return null;
   }
-}
-
-/** A SQL string literal (for the read-only bulk path, which takes no parameters). */
-export function sqlString(v: string): string {
-  return `'${v.replace(/'/g, "''").replace(/\u0000/g, '')}'`;
 }
 
 export const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);

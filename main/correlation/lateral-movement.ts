@@ -13,7 +13,7 @@ import type { EvidenceReference } from '../../shared/model/detection';
 import type { Confidence, ProcessInfo } from '../../shared/model/graph';
 import type { WmiSubscription } from '../../shared/model/subscription';
 import type { CaseDb } from '../db/case-db';
-import { bulkRows, dataField, dataFieldPlain, eventMs, jsonStringValue, imageMatches, parsePid, REF_COLUMNS, SourceNames, sqlString, str } from './case-rows';
+import { bulkRows, dataField, dataFieldPlain, eventMs, jsonStringValue, imageMatches, parsePid, REF_COLUMNS, SourceNames, str } from './case-rows';
 import { addProcessWithAncestors, addSubscriptionNodes } from './execution-chains';
 import { GraphBuilder, nodeId } from './graph-builder';
 import type { ProcessForest } from './process-tree';
@@ -161,8 +161,9 @@ export function findLateralMovement(db: CaseDb, forest: ProcessForest, subscript
     `SELECT ${REF_COLUMNS}, ${dataField('LogonType', 8)} AS f_type, ${dataField('TargetUserName', 300)} AS f_user,
        ${dataField('TargetDomainName', 300)} AS f_domain, ${dataField('TargetLogonId', 40)} AS f_logon,
        ${dataField('IpAddress', 80)} AS f_ip, ${dataField('WorkstationName', 300)} AS f_ws
-     FROM events WHERE event_id = 4624 AND lower(channel) = 'security' AND host IN (${loggedAs.map(sqlString).join(',')})
+     FROM events WHERE event_id = 4624 AND lower(channel) = 'security' AND host IN (${loggedAs.map(() => '?').join(',')})
        AND instr(data, '"LogonType":"3"') > 0`,
+    loggedAs,
   ).sort((a, b) => Number(a.id) - Number(b.id));
   for (const r of logons) for (const k of ['f_type', 'f_user', 'f_domain', 'f_logon', 'f_ip', 'f_ws']) r[k] = jsonStringValue(r[k]);
   interface Logon { host: string; ms: number | null; order: number; user: string; logonId: number | null; ip: string | null; ws: string | null; ref: EvidenceReference; time: string | null }

@@ -68,12 +68,11 @@ export function buildProcessForest(db: CaseDb): ProcessForest {
   const exits = new Map<string, Array<{ ms: number | null; order: number; image: string | null }>>();
 
   // Field values cut from the data text (no JSON parse per row; see dataField).
-  const q = db.readOnlyQuery(
+  const q = db.rows(
     `SELECT ${REF_COLUMNS}, image, parent_image, command_line, user_name, process_guid, parent_process_guid,
        ${dataField('ProcessId', 24)} AS f_pid, ${dataField('NewProcessId', 24)} AS f_newpid, ${dataField('ParentProcessId', 24)} AS f_ppid,
        ${dataField('UtcTime', 40)} AS f_utc, CASE WHEN event_id = 4689 THEN json_extract(data, '$.ProcessName') END AS f_pname
      FROM events WHERE event_id IN (1, 5, 4688, 4689)`,
-    Number.MAX_SAFE_INTEGER,
   );
   const rows = toProcRows(q.columns, q.rows).sort((a, b) => (a.id as number) - (b.id as number));
   // Per distinct logged value, not per row.
