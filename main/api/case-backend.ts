@@ -5,7 +5,7 @@
  * that build a case directly.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { writeFileAtomic } from '../db/atomic-write';
 import { CaseDb, type Row } from '../db/case-db';
 import { CaseClient, type FileProgress } from '../db/case-client';
 import type { LedgerEntry } from '../../shared/model/ledger';
@@ -109,10 +109,7 @@ export class LocalCaseBackend implements CaseBackend {
   }
 
   async save(target: string): Promise<void> {
-    const bytes = this.db.export();
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, target);
+    await writeFileAtomic(target, this.db.export());
   }
 
   async close(): Promise<void> {
