@@ -1,5 +1,4 @@
 /** `scan`: import evidence into a case, print the ledger summary, optionally write JSON and the case file. */
-import { promises as fs } from 'node:fs';
 import type { LedgerEntry } from '../../../shared/model/ledger';
 import { printable } from '../../../shared/text/printable';
 import { CaseClient, type ImportResult } from '../../db/case-client';
@@ -109,10 +108,3 @@ export const scanCommand: CliCommand = {
     }
   },
 };
-
-export async function fileExists(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    () => true,
-    () => false,
-  );
-}
