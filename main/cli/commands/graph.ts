@@ -1,30 +1,11 @@
 /** `graph`: the evidence graph of a case (or of evidence imported on the fly), whole or one subscription / host / process, as Cytoscape.js JSON or GraphML. */
-import { promises as fs } from 'node:fs';
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
+import { isCaseFile } from '../../db/case-file';
 import { CaseClient } from '../../db/case-client';
 import type { EvidenceGraphTaskResult } from '../../correlation/tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { ProgressDisplay } from '../progress-display';
-
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-/** Is this path a saved case (SQLite file)? Only the first 16 bytes are read. */
-export async function isCaseFile(p: string): Promise<boolean> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(p, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) return false;
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(head, 0, 16, 0);
-    return bytesRead === 16 && head.equals(SQLITE_MAGIC);
-  } catch {
-    return false;
-  } finally {
-    await fh?.close();
-  }
-}
 
 /**
  * `<case-or-inputs…>`: one saved case file is opened; anything else is evidence imported

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { ClientCaseBackend } from '../../api/case-backend';
 import { WorkbenchApi } from '../../api/workbench-api';
+import { isCaseFile } from '../../db/case-file';
 import { startWebServer } from '../../web/server';
 
 /** The built renderer, next to the compiled main code (dist/renderer). */
@@ -37,8 +38,9 @@ export const serveCommand: CliCommand = {
       io.stderr.write(`The workbench's pages are not built (${staticDir} has no index.html). Run: npm run build\n`);
       return 1;
     }
-    const cases = a.positionals.filter((p) => p.toLowerCase().endsWith('.wmicase'));
-    const inputs = a.positionals.filter((p) => !p.toLowerCase().endsWith('.wmicase'));
+    const isCase = await Promise.all(a.positionals.map(isCaseFile));
+    const cases = a.positionals.filter((_, i) => isCase[i]);
+    const inputs = a.positionals.filter((_, i) => !isCase[i]);
     if (cases.length > 1) throw new UsageError('serve opens at most one case file');
 
     const api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', version: packageVersion() });

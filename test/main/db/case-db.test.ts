@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeFileAtomic } from '../../../main/db/atomic-write';
 import { CaseClient } from '../../../main/db/case-client';
+import { isCaseFile } from '../../../main/db/case-file';
 import { corpus, tempDir } from '../../helpers/paths';
 
 async function fingerprint(c: CaseClient): Promise<string> {
@@ -51,6 +52,15 @@ describe('case database', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
     await client.save(file);
     assert.equal(readFileSync(file).subarray(0, 15).toString(), 'SQLite format 3');
+  });
+
+  it('recognises a saved case by its content, not its name', async () => {
+    const file = path.join(dir, 'named-like-evidence.evtx');
+    await client.save(file);
+    assert.equal(await isCaseFile(file), true);
+    assert.equal(await isCaseFile(corpus('evtx', 'parser-edge-cases', 'security.evtx')), false);
+    assert.equal(await isCaseFile(path.join(dir, 'missing.wmicase')), false);
+    assert.equal(await isCaseFile(dir), false);
   });
 
   it('refuses to open what is not a case file, naming the problem', async () => {
