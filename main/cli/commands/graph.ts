@@ -5,7 +5,7 @@ import { isCaseFile } from '../../db/case-file';
 import { CaseClient } from '../../db/case-client';
 import type { EvidenceGraphTaskResult } from '../../correlation/tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { ProgressDisplay } from '../progress-display';
+import { importWithProgress } from '../import-evidence';
 
 /**
  * `<case-or-inputs…>`: one saved case file is opened; anything else is evidence imported
@@ -17,10 +17,7 @@ export async function openCaseOrImport(inputs: string[], io: CliIO): Promise<Cas
   for (const p of inputs) if (await isCaseFile(p)) throw new UsageError(`${printable(p)} is a case file: give it alone, not with evidence`);
   const client = await CaseClient.create();
   try {
-    const display = new ProgressDisplay(io.stderr, io.interactive);
-    const r = await client.importEvidence(inputs, { onProgress: (p) => display.update(p) });
-    display.finish();
-    for (const err of r.inputErrors) io.stderr.write(`error: ${printable(err.path)}: ${printable(err.error)}\n`);
+    const r = await importWithProgress(client, inputs, io);
     if (r.entries.length === 0) throw new Error('no evidence could be imported');
     return client;
   } catch (e) {

@@ -9,6 +9,7 @@ import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { CaseClient } from '../../db/case-client';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
+import { importWithProgress, workersOption } from '../import-evidence';
 
 const MAX_LISTED = 25;
 
@@ -74,12 +75,10 @@ export const huntCommand: CliCommand = {
     if (a.positionals.length === 0) throw new UsageError('name at least one evidence file, folder or archive');
     const rules = a.repeated.rules ?? [];
     for (const r of rules) if (!existsSync(r)) throw new UsageError(`--rules: ${r} does not exist`);
-    const workers = a.values.workers === undefined ? undefined : Number(a.values.workers);
-    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers takes a whole number from 1 to 64');
+    const workers = workersOption(a.values.workers);
     const client = await CaseClient.create();
     try {
-      const imported = await client.importEvidence(a.positionals, { workers });
-      for (const err of imported.inputErrors) io.stderr.write(`error: ${printable(err.path)}: ${printable(err.error)}\n`);
+      const imported = await importWithProgress(client, a.positionals, io, workers);
       io.stderr.write(`${imported.records} events imported from ${imported.entries.length} files\n`);
       const result = await client.runTask<DetectionResult>('hunt', { rules });
       io.stdout.write(formatHuntReport(result, rules.length === 0));

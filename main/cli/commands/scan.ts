@@ -4,7 +4,7 @@ import { printable } from '../../../shared/text/printable';
 import { CaseClient, type ImportResult } from '../../db/case-client';
 import { ANALYSIS_TASKS } from '../../db/analysis-tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { ProgressDisplay } from '../progress-display';
+import { importWithProgress, workersOption } from '../import-evidence';
 import { writeFileAtomic } from '../../db/atomic-write';
 
 export interface ScanStats {
@@ -62,13 +62,10 @@ export const scanCommand: CliCommand = {
   async run(args: string[], io: CliIO): Promise<number> {
     const a = parseArgs(args, { values: ['json', 'case', 'workers'] });
     if (a.positionals.length === 0) throw new UsageError('name at least one evidence file, folder or archive');
-    const workers = a.values.workers === undefined ? undefined : Number(a.values.workers);
-    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) throw new UsageError('--workers takes a whole number from 1 to 64');
+    const workers = workersOption(a.values.workers);
     const client = await CaseClient.create();
     try {
-      const display = new ProgressDisplay(io.stderr, io.interactive);
-      const result = await client.importEvidence(a.positionals, { onProgress: (p) => display.update(p), workers });
-      display.finish();
+      const result = await importWithProgress(client, a.positionals, io, workers);
       const stats = scanStats(result);
       const out = io.stdout;
       out.write(`Evidence ledger (${stats.files} files):\n`);
@@ -77,7 +74,6 @@ export const scanCommand: CliCommand = {
         for (const err of x.errors.slice(0, 5)) out.write(`      ! ${printable(err, 200)}\n`);
         if (x.errors.length > 5) out.write(`      ! … ${x.errors.length - 5} more\n`);
       }
-      for (const err of result.inputErrors) io.stderr.write(`error: ${printable(err.path)}: ${printable(err.error)}\n`);
       out.write(
         `\n${stats.records} events imported (${stats.recovered} recovered), ${stats.rejected} rejected, from ${stats.files} files in ` +
           `${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.eventsPerSecond} events/s)\n`,
