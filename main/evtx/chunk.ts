@@ -9,7 +9,8 @@
  */
 import { crc32 } from './crc32';
 import { carveRecordHeaders, findNextRecord } from './carve';
-import { hasRecordSignature, parseRecordBody, readRecordHeader, type RecordHeader } from './record';
+import { hasRecordSignature, parseRecordBody, readRecordHeader, writeRecordBodyXml, type RecordHeader } from './record';
+import type { XmlByteWriter } from './serialize/xml-writer';
 import type { BinXmlContext } from './binxml/builder';
 import type { XmlElement } from '../../shared/model/event-xml';
 
@@ -50,7 +51,7 @@ export interface Chunk {
   ctx: BinXmlContext;
 }
 
-/** One record as read from a chunk: imported (tree set) or rejected (error set). */
+/** One record as read from a chunk: imported (error null; tree set unless written as XML) or rejected (error set). */
 export interface ChunkRecord {
   /** File offset of the record. */
   offset: number;
@@ -136,14 +137,21 @@ export function parseChunk(bytes: Uint8Array, fileOffset: number, index: number,
 /**
  * Every record of the chunk, in order, to `emit`: the allocated records (walked from the header),
  * then records recovered from slack after the free-space offset; for a damaged chunk, every record
- * found by scanning (flagged recovered). Never throws for malformed content.
+ * found by scanning (flagged recovered). With `xml`, records are written there as XML (one per
+ * line) instead of built into trees. Never throws for malformed content.
  */
-export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void): void {
+export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?: XmlByteWriter): void {
   const b = c.buf;
   const one = (h: RecordHeader, recovered: boolean) => {
-    const p = parseRecordBody(c.ctx, h);
-    const error = p.error !== null && recovered ? `record recovered from ${c.damaged ? 'a damaged chunk' : 'chunk slack'} is unreadable: ${p.error}` : p.error;
-    emit({ offset: c.fileOffset + h.pos, recordId: h.recordId, written: h.written, recovered, tree: p.tree, error });
+    let tree: XmlElement | null = null;
+    let err: string | null;
+    if (xml === undefined) {
+      const p = parseRecordBody(c.ctx, h);
+      tree = p.tree;
+      err = p.error;
+    } else err = writeRecordBodyXml(c.ctx, h, xml);
+    const error = err !== null && recovered ? `record recovered from ${c.damaged ? 'a damaged chunk' : 'chunk slack'} is unreadable: ${err}` : err;
+    emit({ offset: c.fileOffset + h.pos, recordId: h.recordId, written: h.written, recovered, tree, error });
   };
   if (c.damaged) {
     for (const h of carveRecordHeaders(b, 0, b.length)) one(h, true);

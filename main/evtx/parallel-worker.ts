@@ -7,11 +7,13 @@ import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { CHUNK_SIZE, handleChunk } from './reader';
 import type { ChunkRecord } from './chunk';
-import { recordToXml } from './serialize/xml';
+import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
 import { deliverRecordTo, type ChunkTask, type ChunkTaskResult } from './parallel-types';
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
+/** 'xml' mode: records are written straight to XML here (no trees). */
+const xmlOut = new XmlByteWriter(true, 1 << 20);
 
 function runTask(t: ChunkTask): ChunkTaskResult {
   const res: ChunkTaskResult = { id: t.id, items: [], text: null, rejects: [], warnings: [], records: 0, recovered: 0, bytes: 0 };
@@ -24,6 +26,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
     encoded.push(Buffer.from(parts.join('\n'), 'utf8'));
     parts = [];
   };
+  xmlOut.truncate(0);
   if (t.count === 0) return res;
   const fd = fs.openSync(t.file, 'r');
   try {
@@ -44,16 +47,15 @@ function runTask(t: ChunkTask): ChunkTaskResult {
       res.bytes += n;
       if (n < CHUNK_SIZE) res.warnings.push(`file truncated: last chunk has ${n} of ${CHUNK_SIZE} bytes`);
       const buf = runBuf.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + n);
-      handleChunk(buf, off, index, t.chunkCount, t.mode === 'jsonl', {
+      handleChunk(buf, off, index, t.chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? xmlOut : undefined }, {
         record: (r: ChunkRecord) => {
-          if (r.tree === null) {
-            res.rejects.push({ offset: r.offset, recordNumber: r.recordId, reason: r.error ?? 'unreadable record' });
+          if (r.error !== null) {
+            res.rejects.push({ offset: r.offset, recordNumber: r.recordId, reason: r.error });
             return;
           }
           res.records++;
           if (r.recovered) res.recovered++;
-          if (t.mode === 'jsonl') parts.push(recordToJson(r.tree));
-          else if (t.mode === 'xml') parts.push(recordToXml(r.tree));
+          if (t.mode === 'jsonl') parts.push(recordToJson(r.tree!));
           else if (t.mode === 'events') res.items.push(deliverRecordTo(t, r));
         },
         warning: (m) => res.warnings.push(m),
@@ -64,17 +66,25 @@ function runTask(t: ChunkTask): ChunkTaskResult {
     fs.closeSync(fd);
   }
   flush();
+  if (xmlOut.len > 0) encoded.push(xmlOut.take());
   if (encoded.length > 0) res.text = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
   return res;
 }
 
-parentPort?.on('message', (t: ChunkTask) => {
-  let r: ChunkTaskResult;
-  try {
-    r = runTask(t);
-  } catch (e) {
-    r = { id: t.id, items: [], text: null, rejects: [], warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
+/** A batch of runs (several small files travel together); one result per run, texts transferred. */
+parentPort?.on('message', (batch: ChunkTask[]) => {
+  const out: ChunkTaskResult[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const t of batch) {
+    let r: ChunkTaskResult;
+    try {
+      r = runTask(t);
+    } catch (e) {
+      r = { id: t.id, items: [], text: null, rejects: [], warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
+    }
+    const t2 = r.text;
+    if (t2 && t2.byteOffset === 0 && t2.byteLength === t2.buffer.byteLength) transfer.push(t2.buffer as ArrayBuffer);
+    out.push(r);
   }
-  const t2 = r.text;
-  parentPort!.postMessage(r, t2 && t2.byteOffset === 0 && t2.byteLength === t2.buffer.byteLength ? [t2.buffer as ArrayBuffer] : []);
+  parentPort!.postMessage(out, transfer);
 });

@@ -114,6 +114,8 @@ function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nex
  * Calls are serialized: one parse at a time uses the pool.
  */
 let pool: Worker[] = [];
+/** Tasks handed to a worker ahead of its results. */
+const TASKS_QUEUED_PER_WORKER = 2;
 let queue: Promise<unknown> = Promise.resolve();
 
 function getWorkers(n: number): Worker[] {
@@ -148,15 +150,32 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
   const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0 };
   if (plans.length === 0) return stats;
 
-  const workers = getWorkers(Math.min(threads, plans.length));
+  // Runs of small files are handed out together: one message per run cost more than parsing them.
+  const per = Math.max(1, opts.chunksPerTask ?? 16);
+  const batches: ChunkTask[][] = [];
+  /** Plan index after each batch's last run. */
+  const batchEnd: number[] = [];
+  for (let i = 0, chunks = 0; i < plans.length; i++) {
+    if (batches.length === 0 || chunks >= per || batches[batches.length - 1].length >= 64) {
+      batches.push([]);
+      batchEnd.push(i);
+      chunks = 0;
+    }
+    batches[batches.length - 1].push(plans[i].task);
+    batchEnd[batchEnd.length - 1] = i + 1;
+    chunks += Math.max(1, plans[i].task.count);
+  }
+
+  const workers = getWorkers(Math.min(threads, batches.length));
   const results = new Map<number, ChunkTaskResult>();
-  let nextDispatch = 0;
-  let nextEmit = 0;
-  const maxInFlight = threads * 4;
+  let nextDispatch = 0; // batch
+  let nextEmit = 0; // plan
+  let batchesEmitted = 0;
+  const maxInFlight = threads * 4; // batches
 
   return await new Promise<ParallelStats>((resolve, reject) => {
     let finished = false;
-    const listeners: Array<[Worker, (r: ChunkTaskResult) => void, (e: Error) => void]> = [];
+    const listeners: Array<[Worker, (r: ChunkTaskResult[]) => void, (e: Error) => void]> = [];
     const finish = (err?: Error) => {
       if (finished) return;
       finished = true;
@@ -197,38 +216,48 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         if (p.last) h.fileDone?.(p.fileIndex);
         nextEmit++;
       }
+      while (batchesEmitted < batches.length && batchEnd[batchesEmitted] <= nextEmit) batchesEmitted++;
       if (nextEmit >= plans.length) finish();
     };
-    const idle: Worker[] = [];
     let backpressure: Promise<void> | null = null;
-    const dispatch = (w: Worker): void => {
-      if (backpressure !== null && nextDispatch < plans.length) {
+    let waitingForDrain = false;
+    // Each worker holds up to two tasks, so it starts the next as soon as it posts a result
+    // (one at a time, it idled for every round trip through this thread).
+    const queued = new Map<Worker, number>(workers.map((w) => [w, 0]));
+    const fill = (): void => {
+      if (finished) return;
+      if (backpressure !== null) {
         // The consumer is behind (output not drained): wait before handing out more work.
-        void backpressure.then(() => {
-          if (!finished) dispatch(w);
-        });
+        if (!waitingForDrain) {
+          waitingForDrain = true;
+          void backpressure.then(() => {
+            waitingForDrain = false;
+            fill();
+          });
+        }
         return;
       }
-      if (nextDispatch >= plans.length || nextDispatch - nextEmit >= maxInFlight) {
-        idle.push(w);
-        return;
-      }
-      w.postMessage(plans[nextDispatch++].task);
+      for (let round = 0; round < TASKS_QUEUED_PER_WORKER; round++)
+        for (const w of workers) {
+          if (nextDispatch >= batches.length || nextDispatch - batchesEmitted >= maxInFlight) return;
+          if (queued.get(w)! > round) continue;
+          w.postMessage(batches[nextDispatch++]);
+          queued.set(w, queued.get(w)! + 1);
+        }
     };
     for (const w of workers) {
-      const onMsg = (r: ChunkTaskResult) => {
-        results.set(r.id, r);
+      const onMsg = (rs: ChunkTaskResult[]) => {
+        queued.set(w, queued.get(w)! - 1);
+        for (const r of rs) results.set(r.id, r);
         emitReady();
-        if (finished) return;
-        dispatch(w);
-        while (idle.length > 0 && nextDispatch < plans.length && nextDispatch - nextEmit < maxInFlight) dispatch(idle.pop()!);
+        fill();
       };
       const onErr = (e: Error) => finish(e);
       listeners.push([w, onMsg, onErr]);
       w.on('message', onMsg);
       w.on('error', onErr);
       w.ref();
-      dispatch(w);
     }
+    fill();
   });
 }

@@ -5,6 +5,7 @@
  */
 import { FILE_HEADER_SIZE, parseFileHeader, type FileHeader } from './file-header';
 import { CHUNK_SIZE, hasChunkMagic, parseChunk, readChunkRecords, type Chunk, type ChunkRecord } from './chunk';
+import type { XmlByteWriter } from './serialize/xml-writer';
 
 export { CHUNK_SIZE } from './chunk';
 
@@ -23,6 +24,11 @@ export interface EvtxReadOptions {
   timeLimitMs?: number;
   /** Record value types on the trees (needed by the JSON serializer). */
   typed?: boolean;
+  /**
+   * Write each imported record's XML into this writer, followed by a newline, instead of building
+   * its tree (the fast path of XML output; ChunkRecord.tree stays null, error null means written).
+   */
+  xml?: XmlByteWriter;
 }
 
 /** Incremental reader: feed bytes in order, then end(). */
@@ -122,18 +128,18 @@ export class EvtxFileReader {
       this.h.warning?.(`time limit exceeded at chunk ${index}; the rest of the file was not read`);
       return;
     }
-    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.header ? this.header.chunkCount : null, this.opts.typed === true, this.h);
+    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.header ? this.header.chunkCount : null, this.opts, this.h);
   }
 }
 
 /** Parse one chunk and report its warnings and records. `chunkCount` is the header's, when there is one. */
-export function handleChunk(buf: Uint8Array, fileOffset: number, index: number, chunkCount: number | null, typed: boolean, h: EvtxHandlers): void {
-  const c = parseChunk(buf, fileOffset, index, typed);
+export function handleChunk(buf: Uint8Array, fileOffset: number, index: number, chunkCount: number | null, opts: EvtxReadOptions, h: EvtxHandlers): void {
+  const c = parseChunk(buf, fileOffset, index, opts.typed === true);
   if (c.empty) return;
   if (chunkCount !== null && chunkCount > 0 && index >= chunkCount && c.magicOk && !c.damaged)
     h.warning?.(`chunk ${index} is past the header's chunk count ${chunkCount} (dirty file); read`);
   for (const w of c.warnings) h.warning?.(w);
-  readChunkRecords(c, (r) => h.record(r, c));
+  readChunkRecords(c, (r) => h.record(r, c), opts.xml);
 }
 
 /** Read a whole in-memory file. */

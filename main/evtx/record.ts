@@ -6,6 +6,8 @@
 import type { XmlElement } from '../../shared/model/event-xml';
 import { buildRecord, BinXmlError, type BinXmlContext } from './binxml/builder';
 import { filetimeAt } from './binxml/values';
+import { writeRecordXml } from './serialize/record-xml';
+import type { XmlByteWriter } from './serialize/xml-writer';
 
 export const RECORD_HEADER_SIZE = 24;
 export const MIN_RECORD_SIZE = 28;
@@ -50,6 +52,12 @@ export function readRecordHeader(b: Uint8Array, pos: number, limit: number): Rec
   return { pos, size, recordId: hi * 4294967296 + lo, written: filetimeAt(b, pos + 16) };
 }
 
+function bodyError(e: unknown): string {
+  const where = e instanceof BinXmlError ? ` at chunk offset 0x${e.offset.toString(16)}` : '';
+  const msg = e instanceof Error ? e.message : String(e);
+  return `BinXML: ${msg}${where}`;
+}
+
 /** Build the record's event tree from its BinXML. Never throws for malformed content. */
 export function parseRecordBody(ctx: BinXmlContext, h: RecordHeader): ParsedRecord {
   let tree: XmlElement | null = null;
@@ -57,9 +65,23 @@ export function parseRecordBody(ctx: BinXmlContext, h: RecordHeader): ParsedReco
   try {
     tree = buildRecord(ctx, h.pos + RECORD_HEADER_SIZE, h.pos + h.size - 4);
   } catch (e) {
-    const where = e instanceof BinXmlError ? ` at chunk offset 0x${e.offset.toString(16)}` : '';
-    const msg = e instanceof Error ? e.message : String(e);
-    error = `BinXML: ${msg}${where}`;
+    error = bodyError(e);
   }
   return { pos: h.pos, size: h.size, recordId: h.recordId, written: h.written, tree, error };
+}
+
+/**
+ * Write the record's XML and a newline into `w` (nothing when it fails: the writer is taken
+ * back). Returns why the record could not be read, or null. Never throws for malformed content.
+ */
+export function writeRecordBodyXml(ctx: BinXmlContext, h: RecordHeader, w: XmlByteWriter): string | null {
+  const mark = w.len;
+  try {
+    writeRecordXml(ctx, h.pos + RECORD_HEADER_SIZE, h.pos + h.size - 4, w);
+    w.byte(0x0a);
+    return null;
+  } catch (e) {
+    w.truncate(mark);
+    return bodyError(e);
+  }
 }

@@ -17,10 +17,12 @@ export interface CompiledTemplate {
   /** First 32 bits of the definition's GUID: what template instances name as their template id. */
   id: number;
   nodes: XmlNode[];
+  /** The XML renderer's compiled form of this template, made on its first use (serialize/record-xml.ts). */
+  xml?: unknown;
 }
 
 /** Nested BinXML (value type 0x21), already built into nodes. */
-class Nested {
+export class Nested {
   /** Nodes in the fragment: charged each time a template places it. */
   readonly weight: number;
   constructor(readonly nodes: XmlNode[]) {
@@ -33,7 +35,7 @@ class Nested {
     this.weight = w;
   }
 }
-type Val = RenderedValue | Nested | null;
+export type Val = RenderedValue | Nested | null;
 
 export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
 
@@ -75,18 +77,22 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
   }
 }
 
+/** A template instance's header, read and checked: its template, and where its value descriptors start. */
+export interface InstanceHead {
+  tpl: CompiledTemplate;
+  /** Number of values. */
+  count: number;
+  /** Position of the value descriptors (count x 4 bytes); the values follow them. */
+  descPos: number;
+}
+
 /**
- * Read a template instance whose token byte is just before `pos`, and instantiate it.
+ * Read the header of a template instance whose token byte is just before `pos`, and charge the
+ * template's weight to the record's budget.
  * Layout: u8 unknown, u32 template id, u32 definition offset, [inline definition],
  * u32 value count, count x (u16 size, u8 type, u8 pad), then the values.
  */
-export function readTemplateInstance(
-  ctx: BinXmlContext,
-  pos: number,
-  end: number,
-  depth: number,
-  nested: NestedParser,
-): { nodes: XmlNode[]; next: number } {
+export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, depth: number): InstanceHead {
   if (depth > MAX_TEMPLATE_DEPTH) throw binxmlError('templates nested too deeply', pos);
   const b = ctx.buf;
   if (pos + 9 > end) throw binxmlError('truncated template instance', pos);
@@ -111,6 +117,31 @@ export function readTemplateInstance(
   const count = rd32(b, pos);
   pos += 4;
   if (count * 4 > end - pos) throw binxmlError(`template value count ${count} overruns the record`, pos - 4);
+  return { tpl, count, descPos: pos };
+}
+
+/** Charge array values (each item repeats its element) to the record's budget. */
+export function chargeArrays(ctx: BinXmlContext, vals: ArrayLike<unknown>, pos: number): void {
+  if (ctx.budget === undefined) return;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    if (Array.isArray(v)) ctx.budget -= 8 * v.length;
+  }
+  if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (array values)', pos);
+}
+
+/** Read a template instance whose token byte is just before `pos`, and instantiate it into nodes. */
+export function readTemplateInstance(
+  ctx: BinXmlContext,
+  pos: number,
+  end: number,
+  depth: number,
+  nested: NestedParser,
+): { nodes: XmlNode[]; next: number } {
+  const head = readInstanceHead(ctx, pos, end, depth);
+  const { tpl, count } = head;
+  const b = ctx.buf;
+  pos = head.descPos;
   const vals: Val[] = new Array(count);
   const vtypes: number[] | null = ctx.typed ? new Array(count) : null;
   let dp = pos + count * 4;
@@ -129,11 +160,7 @@ export function readTemplateInstance(
     }
     dp += size;
   }
-  if (ctx.budget !== undefined) {
-    // Array items repeat their element: charge them too.
-    for (const v of vals) if (Array.isArray(v)) ctx.budget -= 8 * v.length;
-    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (array values)', pos);
-  }
+  chargeArrays(ctx, vals, pos);
   const out: XmlNode[] = [];
   for (const n of tpl.nodes) instantiate(n, vals, out, vtypes, ctx);
   return { nodes: out, next: dp };

@@ -296,6 +296,24 @@ export function renderScalar(b: Uint8Array, o: number, size: number, t: number):
 }
 
 /**
+ * Whether renderScalar would render this scalar (true) or call it malformed (false), without
+ * rendering it: the XML renderer checks values when it reads them and renders them where they go.
+ */
+export function scalarWellFormed(b: Uint8Array, o: number, size: number, t: number): boolean {
+  switch (t) {
+    case VT_NULL: case VT_STRING: case VT_ANSI: case VT_BINARY: case VT_EVTHANDLE: case VT_EVTXML: return true;
+    case VT_INT8: case VT_UINT8: case VT_BOOL: return size >= 1;
+    case VT_INT16: case VT_UINT16: return size >= 2;
+    case VT_INT32: case VT_UINT32: case VT_REAL32: case VT_HEX32: return size >= 4;
+    case VT_INT64: case VT_UINT64: case VT_REAL64: case VT_FILETIME: case VT_HEX64: return size >= 8;
+    case VT_GUID: case VT_SYSTIME: return size >= 16;
+    case VT_SIZET: return size === 4 || size === 8;
+    case VT_SID: return sidAt(b, o, size) !== null;
+    default: return false;
+  }
+}
+
+/**
  * Render a substitution value (scalar or array, not BinXML) at b[o..o+size).
  * Arrays give one string per item. Returns null when malformed or of unknown type.
  */

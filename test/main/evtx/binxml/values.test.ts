@@ -1,7 +1,8 @@
 /** Value rendering, type by type, as Windows renders it. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { renderValue, filetimeString, utf16 } from '../../../../main/evtx/binxml/values';
+import { renderScalar, renderValue, filetimeString, scalarWellFormed, utf16 } from '../../../../main/evtx/binxml/values';
+import { mulberry32 } from '../fuzz-lib';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 const r = (bytes: Uint8Array, type: number) => renderValue(bytes, 0, bytes.length, type);
@@ -73,4 +74,19 @@ test('wrong sizes and unknown types are malformed, not crashes', () => {
   assert.equal(r(b(1, 2), 0x0f), null);
   assert.equal(r(b(1, 2, 3), 0x10), null);
   assert.equal(r(b(1), 0x7e), null);
+});
+
+test('scalarWellFormed says exactly when renderScalar renders (every type, sizes 0..24)', () => {
+  const rnd = mulberry32(7);
+  let checked = 0;
+  for (let t = 0; t < 0x30; t++)
+    for (let size = 0; size <= 24; size++)
+      for (let k = 0; k < 4; k++) {
+        const b = new Uint8Array(size + 8);
+        for (let i = 0; i < b.length; i++) b[i] = Math.floor(rnd() * 256);
+        if (k === 0 && size >= 2) b[1] = Math.floor(rnd() * 6); // SIDs with a sub-authority count that may fit
+        assert.equal(scalarWellFormed(b, 0, size, t), renderScalar(b, 0, size, t) !== null, `type 0x${t.toString(16)}, ${size} bytes`);
+        checked++;
+      }
+  assert.equal(checked, 0x30 * 25 * 4);
 });

@@ -1,0 +1,594 @@
+/**
+ * The XML fast path: a record's template instance expanded straight into the XML writer, with
+ * no element tree in between. Nearly every record is one template instance; building a tree for
+ * it and then walking the tree to print it cost most of the time of `dump --format xml`.
+ *
+ * It reuses the tree path's pieces and mirrors its rules exactly, so both print the same bytes
+ * (a test checks every record of the corpus and the fuzz cases both ways):
+ *   - template definitions: the same compiled TElement trees (binxml/templates.ts), compiled here
+ *     once more into a form with names, static attributes and static text pre-encoded;
+ *   - values: read and checked when the instance is read (a malformed value rejects the record,
+ *     as in the tree path), rendered where the template places them, UTF-16 straight to UTF-8;
+ *   - nested BinXML values (most records keep their EventData in one) are rendered when they are
+ *     read, as the tree path builds them then, into a scratch writer at the depth the template
+ *     places them, and copied into place; a value placed at another depth is written as a tree;
+ *   - fragments that are not a single template instance (records written without templates, or
+ *     with more tokens around the instance) go through the tree builder and are written as trees
+ *     through the same writer.
+ * The record's node budget is charged as in the tree path: template weights, array items, and
+ * the nodes of a nested value each time it is placed.
+ */
+import { binxmlError, Subst, TElement, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext, type TAttr } from '../binxml/tokens';
+import { chargeArrays, MAX_TEMPLATE_DEPTH, readInstanceHead, type CompiledTemplate } from '../binxml/templates';
+import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
+import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
+import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
+import { escapeXmlAttr } from '../../../shared/model/event-xml';
+
+/** Static text of a template, escaped and encoded once. */
+class XText {
+  constructor(readonly bytes: Uint8Array, readonly nonBlank: boolean) {}
+}
+
+interface XAttr {
+  /** ` name="` */
+  prefix: Uint8Array;
+  /** Static parts (escaped, encoded) and substitutions. */
+  parts: Array<Uint8Array | Subst>;
+  hasOptional: boolean;
+}
+
+type XNode = XElem | XText | Subst;
+
+/** How an element is written: as cached bytes, by the leaf fast paths, or in general. */
+const STATIC = 0;
+/** No children; attributes with substitutions: always `<X a="…"/>`. */
+const LEAF_EMPTY = 1;
+/** One substitution as its only child: `<X …>value</X>`, or `<X …/>` when the value renders empty. */
+const LEAF_VALUE = 2;
+const GENERAL = 3;
+
+/** A template element, compiled for output. */
+class XElem {
+  readonly kind: number;
+  /** `<name` (with the static attributes when none holds a substitution), and `</name>`. */
+  readonly open: Uint8Array;
+  readonly closeTag: Uint8Array;
+  readonly dattrs: XAttr[] | null;
+  readonly children: XNode[];
+  /** Children are all optional substitutions: the element is left out when none has a value. */
+  readonly optionalOnly: boolean;
+  /** A substitution is a direct child (an array value there repeats the element). */
+  readonly hasSubstChild: boolean;
+  /** `open` after a newline and the indentation of each depth (pretty layout). */
+  private openAt: Uint8Array[] = [];
+  /** A static element (no substitution below it) as written at each depth (indented, or on one line), and its node count. */
+  staticAt: Uint8Array[] = [];
+  staticCompact: Uint8Array | null = null;
+  staticNodes = 0;
+
+  constructor(readonly el: TElement, depth: number, substDepth: Map<number, number>) {
+    this.open = el.dattrs === null ? concat(tagBytes('<', el.name, ''), attrsBytes(el.attrs)) : tagBytes('<', el.name, '');
+    this.closeTag = tagBytes('</', el.name, '>');
+    this.dattrs = el.dattrs === null ? null : el.dattrs.map(compileAttr);
+    this.children = el.children.map((c) => compileNode(c as TElement | Subst | string, depth + 1, substDepth));
+    this.optionalOnly = el.children.length > 0 && el.children.every((c) => (c as unknown) instanceof Subst && (c as unknown as Subst).optional);
+    this.hasSubstChild = el.children.some((c) => (c as unknown) instanceof Subst);
+    if (!el.dyn) this.kind = STATIC;
+    else if (el.children.length === 0) this.kind = LEAF_EMPTY;
+    else if (el.children.length === 1 && this.hasSubstChild) this.kind = LEAF_VALUE;
+    else this.kind = GENERAL;
+  }
+
+  /** The start of this element opened at `depth` (indentation included in the pretty layout). */
+  openBytes(depth: number, pretty: boolean): Uint8Array {
+    if (!pretty || depth === 0) return this.open;
+    let b = this.openAt[depth];
+    if (b === undefined) {
+      b = new Uint8Array(1 + 2 * depth + this.open.length).fill(0x20);
+      b[0] = 0x0a;
+      b.set(this.open, 1 + 2 * depth);
+      this.openAt[depth] = b;
+    }
+    return b;
+  }
+}
+
+/** A compiled template: its root elements, and the depth (relative to the roots) at which each substitution places its value. */
+interface XProgram {
+  roots: XElem[];
+  /** Value index -> depth of the elements a nested BinXML value there becomes; -1 when placed at several depths. */
+  substDepth: Map<number, number>;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** `<name`, `</name>` (names are written unescaped, as the tree layout does), shared across chunks. */
+const tags = new Map<string, Uint8Array>();
+function tagBytes(before: string, name: string, after: string): Uint8Array {
+  const key = before + name + after;
+  let b = tags.get(key);
+  if (b === undefined) {
+    b = encodeEscaped(key, 0).bytes;
+    if (tags.size < 4096) tags.set(key, b);
+  }
+  return b;
+}
+
+function attrsBytes(attrs: Array<[string, string]>): Uint8Array {
+  if (attrs.length === 0) return new Uint8Array(0);
+  let s = '';
+  for (const [k, v] of attrs) s += ' ' + k + '="' + escapeXmlAttr(v) + '"';
+  return encodeEscaped(s, 0).bytes;
+}
+
+function compileAttr(a: TAttr): XAttr {
+  return {
+    prefix: tagBytes(' ', a.name, '="'),
+    parts: a.parts.map((p) => (typeof p === 'string' ? encodeEscaped(p, ATTR).bytes : p)),
+    hasOptional: a.parts.some((p) => p instanceof Subst && p.optional),
+  };
+}
+
+function compileNode(n: TElement | Subst | string, depth: number, substDepth: Map<number, number>): XNode {
+  if (typeof n === 'string') {
+    const e = encodeEscaped(n, TEXT);
+    return new XText(e.bytes, e.nonBlank);
+  }
+  if (n instanceof Subst) {
+    const d = substDepth.get(n.index);
+    substDepth.set(n.index, d === undefined || d === depth ? depth : -1);
+    return n;
+  }
+  return new XElem(n, depth, substDepth);
+}
+
+/**
+ * What fixes a template's output: names, static attributes and text, and where substitutions
+ * stand. Chunks each hold their own copy of the templates they use; equal keys share one
+ * compiled program across chunks and files.
+ */
+function templateKey(nodes: Array<TElement | Subst | string>): string {
+  let k = '';
+  const str = (s: string) => {
+    k += s.length + ':' + s;
+  };
+  const walk = (n: TElement | Subst | string): void => {
+    if (typeof n === 'string') {
+      k += 't';
+      str(n);
+    } else if (n instanceof Subst) k += (n.optional ? '?' : '%') + n.index + ';';
+    else {
+      k += '<';
+      str(n.name);
+      if (n.dattrs === null)
+        for (const [a, v] of n.attrs) {
+          k += '@';
+          str(a);
+          str(v);
+        }
+      else
+        for (const a of n.dattrs) {
+          k += '@';
+          str(a.name);
+          for (const p of a.parts) {
+            if (typeof p === 'string') str(p);
+            else k += (p.optional ? '?' : '%') + p.index + ';';
+          }
+        }
+      for (const c of n.children) walk(c as TElement | Subst | string);
+      k += '>';
+    }
+  };
+  for (const n of nodes) walk(n);
+  return k;
+}
+
+const programs = new Map<string, XProgram>();
+
+function programOf(tpl: CompiledTemplate): XProgram {
+  if (tpl.xml === undefined) {
+    const key = templateKey(tpl.nodes as TElement[]);
+    let prog = programs.get(key);
+    if (prog === undefined) {
+      const substDepth = new Map<number, number>();
+      prog = { roots: tpl.nodes.map((n) => new XElem(n as TElement, 0, substDepth)), substDepth };
+      // Bounded: hostile files can hold any number of distinct templates.
+      if (programs.size >= 4096) programs.clear();
+      programs.set(key, prog);
+    }
+    tpl.xml = prog;
+  }
+  return tpl.xml as XProgram;
+}
+
+// ---- values ----
+
+/** A nested BinXML value, rendered when read: bytes in a scratch writer, for placement at `depth`. */
+class NestedXml {
+  constructor(
+    readonly w: XmlByteWriter,
+    readonly start: number,
+    readonly end: number,
+    /** Nodes it holds (charged each time it is placed). */
+    readonly weight: number,
+    readonly depth: number,
+    /** Where the value is, and its template nesting level, to write it as a tree elsewhere. */
+    readonly pos: number,
+    readonly size: number,
+    readonly level: number,
+  ) {}
+}
+
+/** The values of one template instance being rendered; one frame per template nesting level. */
+class ValueFrame {
+  count = 0;
+  off = new Int32Array(64);
+  size = new Int32Array(64);
+  type = new Uint8Array(64);
+  /** Values rendered when read: arrays (item strings) and nested BinXML. */
+  read: Array<string[] | NestedXml | undefined> = [];
+
+  reset(count: number): void {
+    if (count > this.off.length) {
+      let n = this.off.length;
+      while (n < count) n *= 2;
+      this.off = new Int32Array(n);
+      this.size = new Int32Array(n);
+      this.type = new Uint8Array(n);
+    }
+    this.count = count;
+    this.read.length = 0;
+  }
+
+  isNull(i: number): boolean {
+    return i >= this.count || this.type[i] === VT_NULL;
+  }
+}
+
+const frames: ValueFrame[] = [];
+function frameAt(level: number): ValueFrame {
+  while (frames.length <= level) frames.push(new ValueFrame());
+  return frames[level];
+}
+
+/** Scratch writers for nested values, one per nesting level and layout; emptied for each record. */
+const scratch: Array<Record<'pretty' | 'compact', XmlByteWriter | undefined>> = [];
+function scratchAt(level: number, pretty: boolean): XmlByteWriter {
+  while (scratch.length <= level) scratch.push({ pretty: undefined, compact: undefined });
+  const key = pretty ? 'pretty' : 'compact';
+  return (scratch[level][key] ??= new XmlByteWriter(pretty, 1 << 16));
+}
+
+/**
+ * Read and check the values of the instance whose descriptors start at `pos` into frame `level`
+ * (nested BinXML rendered now, at the depth `prog` places it below `base`); returns the position
+ * after the values.
+ */
+function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: number, end: number, level: number, base: number, pretty: boolean): number {
+  const f = frameAt(level);
+  f.reset(count);
+  const b = ctx.buf;
+  let arrays: Array<string[]> | null = null;
+  let dp = pos + count * 4;
+  for (let i = 0; i < count; i++) {
+    const dpos = pos + 4 * i;
+    const size = b[dpos] | (b[dpos + 1] << 8);
+    const type = b[dpos + 2];
+    if (dp + size > end) throw binxmlError(`template value ${i} overruns the record`, dp);
+    f.off[i] = dp;
+    f.size[i] = size;
+    f.type[i] = type;
+    if (type === VT_NULL) {
+      // nothing to check
+    } else if (type === VT_BINXML) {
+      const rel = prog.substDepth.get(i);
+      const depth = base + (rel === undefined || rel < 0 ? 1 : rel);
+      const sw = scratchAt(level + 1, pretty);
+      const start = sw.len;
+      const nodes = sw.nodes;
+      if (size > 0) {
+        sw.beginFragment(depth);
+        writeFragment(ctx, dp, dp + size, level + 1, sw);
+      }
+      f.read[i] = new NestedXml(sw, start, sw.len, sw.nodes - nodes, rel === undefined || rel < 0 ? -1 : depth, dp, size, level + 1);
+    } else if ((type & VT_ARRAY) !== 0) {
+      const v = renderValue(b, dp, size, type) as string[] | null;
+      if (v === null) throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
+      f.read[i] = v;
+      (arrays ??= []).push(v);
+    } else if (!scalarWellFormed(b, dp, size, type)) {
+      throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
+    }
+    dp += size;
+  }
+  if (arrays !== null) chargeArrays(ctx, arrays, pos);
+  return dp;
+}
+
+/** UTF-16 code units before the first NUL in `size` bytes at b[off..]. */
+function utf16Units(b: Uint8Array, off: number, size: number): number {
+  const n = size >>> 1;
+  for (let i = 0, p = off; i < n; i++, p += 2) if (b[p] === 0 && b[p + 1] === 0) return i;
+  return n;
+}
+
+// ---- output ----
+
+/** What rendering one instance needs: the chunk, the writer, the instance's values. */
+interface Out {
+  ctx: BinXmlContext;
+  w: XmlByteWriter;
+  f: ValueFrame;
+}
+
+/** Write scalar value i as element text (TEXT) or inside an attribute value (ATTR). */
+function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
+  const { f, w } = o;
+  const b = o.ctx.buf;
+  const t = f.type[i];
+  const off = f.off[i];
+  const size = f.size[i];
+  if (t === VT_STRING || t === VT_EVTXML) {
+    const n = utf16Units(b, off, size);
+    if (mode === TEXT) w.textUtf16(b, off, n);
+    else w.utf16(b, off, n, ATTR);
+    return;
+  }
+  const s = renderScalar(b, off, size, t) ?? '';
+  if (t === VT_ANSI) {
+    // Code page text may hold anything: escaped, and possibly blank.
+    if (mode === TEXT) w.text(s);
+    else w.utf8(s, ATTR);
+    return;
+  }
+  // Every other type renders as ASCII letters, digits and punctuation that need no escaping.
+  if (mode === TEXT) w.textAscii(s);
+  else w.ascii(s);
+}
+
+/** Place a nested BinXML value's elements. */
+function placeNested(o: Out, r: NestedXml): void {
+  const { ctx, w } = o;
+  if (ctx.budget !== undefined) {
+    ctx.budget -= r.weight;
+    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (nested BinXML placed repeatedly)', 0);
+  }
+  if (r.depth === w.openElements) w.childBytes(r.w.buf, r.start, r.end);
+  else if (r.size > 0) {
+    // Placed at another depth than rendered for: written again, as a tree.
+    const saved = ctx.budget;
+    for (const n of buildFragment(ctx, r.pos, r.pos + r.size, r.level)) if (typeof n !== 'string') w.writeElement(n);
+    ctx.budget = saved;
+  }
+}
+
+/** Write value i where a substitution stands in element content (not as an array slot). */
+function writeSubst(o: Out, s: Subst): void {
+  const i = s.index;
+  if (o.f.isNull(i)) return;
+  const r = o.f.read[i];
+  if (r === undefined) writeScalar(o, i, TEXT);
+  else if (r instanceof NestedXml) placeNested(o, r);
+  else o.w.text(r.join(' '));
+}
+
+function writeAttrs(o: Out, x: XElem): void {
+  const { w, f } = o;
+  const dattrs = x.dattrs;
+  if (dattrs === null) return; // (static attributes are part of the element's start)
+  next: for (let a = 0; a < dattrs.length; a++) {
+    const at = dattrs[a];
+    const parts = at.parts;
+    // An optional substitution without a value leaves the attribute out.
+    if (at.hasOptional)
+      for (let k = 0; k < parts.length; k++) {
+        const p = parts[k];
+        if (p instanceof Subst && p.optional && f.isNull(p.index)) continue next;
+      }
+    w.bytes(at.prefix);
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k];
+      if (!(p instanceof Subst)) w.bytes(p);
+      else if (!f.isNull(p.index)) {
+        const r = f.read[p.index];
+        if (r === undefined) writeScalar(o, p.index, ATTR);
+        else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
+        // (nested BinXML has no attribute rendering)
+      }
+    }
+    w.attrEnd();
+  }
+}
+
+function writeChildren(o: Out, x: XElem, slot: Subst | null, item: string | null): void {
+  const ch = x.children;
+  for (let k = 0; k < ch.length; k++) {
+    const c = ch[k];
+    if (c instanceof XText) o.w.textBytes(c.bytes, c.nonBlank);
+    else if (c instanceof XElem) writeElem(o, c, false);
+    else if (c === slot) {
+      if (item !== null) o.w.text(item);
+    } else writeSubst(o, c);
+  }
+}
+
+/** A static element: its bytes at this depth are made once per template and copied after. */
+function writeStatic(w: XmlByteWriter, x: XElem): void {
+  const d = w.openElements;
+  if (d === 0) {
+    w.writeElement(x.el);
+    return;
+  }
+  let bytes = w.pretty ? x.staticAt[d] : x.staticCompact;
+  if (bytes === undefined || bytes === null) {
+    const sw = new XmlByteWriter(w.pretty, 256);
+    sw.beginFragment(d);
+    sw.writeElement(x.el);
+    bytes = new Uint8Array(sw.buf.subarray(0, sw.len));
+    if (w.pretty) x.staticAt[d] = bytes;
+    else x.staticCompact = bytes;
+    x.staticNodes = sw.nodes;
+  }
+  w.childBytes(bytes, 0, bytes.length);
+  w.nodes += x.staticNodes;
+}
+
+/**
+ * The leaf fast paths: an element holding at most one scalar value, written in one go (start,
+ * attributes, `/>` or `>value</X>`) with no layout state. Returns null when the value is an array
+ * or nested BinXML (the general path handles those), else whether the element was written.
+ */
+function writeLeaf(o: Out, x: XElem): boolean | null {
+  const { w, f } = o;
+  if (x.kind === LEAF_EMPTY) {
+    w.openLeaf(x.openBytes(w.openElements, w.pretty));
+    writeAttrs(o, x);
+    w.byte2(0x2f, 0x3e);
+    return true;
+  }
+  const sub = x.children[0] as Subst;
+  const i = sub.index;
+  if (f.isNull(i)) {
+    if (sub.optional) return false;
+    w.openLeaf(x.openBytes(w.openElements, w.pretty));
+    writeAttrs(o, x);
+    w.byte2(0x2f, 0x3e);
+    return true;
+  }
+  if (f.read[i] !== undefined) return null;
+  const b = o.ctx.buf;
+  const t = f.type[i];
+  const off = f.off[i];
+  const size = f.size[i];
+  w.openLeaf(x.openBytes(w.openElements, w.pretty));
+  writeAttrs(o, x);
+  if (t === VT_STRING || t === VT_EVTXML) {
+    if (size < 2 || (b[off] === 0 && b[off + 1] === 0)) w.byte2(0x2f, 0x3e);
+    else {
+      w.byte(0x3e);
+      w.utf16(b, off, size >>> 1, TEXT, true);
+      w.bytes(x.closeTag);
+      w.nodes++; // the text node
+    }
+    return true;
+  }
+  const s = renderScalar(b, off, size, t) ?? '';
+  if (s === '') w.byte2(0x2f, 0x3e);
+  else {
+    w.byte(0x3e);
+    if (t === VT_ANSI) w.utf8(s, TEXT);
+    else w.ascii(s);
+    w.bytes(x.closeTag);
+    w.nodes++; // the text node
+  }
+  return true;
+}
+
+/** Write one template element with the current values; returns whether anything was written. */
+function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
+  const el = x.el;
+  const { w, f } = o;
+  if (x.kind === STATIC) {
+    writeStatic(w, x);
+    return true;
+  }
+  if (x.kind !== GENERAL) {
+    const done = writeLeaf(o, x);
+    if (done !== null) return done;
+  }
+  if (x.optionalOnly) {
+    let any = false;
+    for (const c of x.children) if (!f.isNull((c as Subst).index)) any = true;
+    if (!any) return false;
+  }
+  // An array value directly inside the element repeats the element once per item.
+  let slot: Subst | null = null;
+  let items: string[] | null = null;
+  if (x.hasSubstChild)
+    for (const c of x.children)
+      if (c instanceof Subst && !f.isNull(c.index)) {
+        const r = f.read[c.index];
+        if (Array.isArray(r)) {
+          slot = c;
+          items = r;
+          break;
+        }
+      }
+  if (items === null || items.length <= 1) {
+    w.open(el.name, x.openBytes(w.openElements, w.pretty));
+    writeAttrs(o, x);
+    writeChildren(o, x, slot, items !== null && items.length === 1 ? items[0] : null);
+    w.close(x.closeTag);
+    return true;
+  }
+  for (const item of items) {
+    w.open(el.name, x.openBytes(w.openElements, w.pretty));
+    writeAttrs(o, x);
+    writeChildren(o, x, slot, item);
+    w.close(x.closeTag);
+    if (onlyFirst) break;
+  }
+  return true;
+}
+
+/**
+ * The template instance at the start of a fragment, when the fragment is just that (header or
+ * not, instance, end): read, with its values, ready to write; null for any other shape.
+ */
+function readSingleInstance(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): { out: Out; roots: XElem[] } | null {
+  const b = ctx.buf;
+  let pos = start;
+  // Records begin with a fragment header; nested BinXML values mostly do not.
+  if (pos < end && (b[pos] & 0xbf) === T_FRAGMENT_HEADER) {
+    if (pos + 4 > end) return null;
+    pos += 4;
+  }
+  if (pos >= end || (b[pos] & 0xbf) !== T_TEMPLATE_INSTANCE) return null;
+  const budget = ctx.budget;
+  const head = readInstanceHead(ctx, pos + 1, end, level);
+  const prog = programOf(head.tpl);
+  const next = readValues(ctx, prog, head.count, head.descPos, end, level, w.openElements, w.pretty);
+  if (next < end && (b[next] & 0xbf) !== T_EOF) {
+    ctx.budget = budget; // read again, as a tree
+    return null;
+  }
+  return { out: { ctx, w, f: frameAt(level) }, roots: prog.roots };
+}
+
+/** Write every element of the nested fragment ctx.buf[start, end) (as buildFragment builds them). */
+function writeFragment(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): void {
+  if (level > MAX_TEMPLATE_DEPTH) throw binxmlError('BinXML nested too deeply', start);
+  const one = readSingleInstance(ctx, start, end, level, w);
+  if (one !== null) {
+    for (const x of one.roots) writeElem(one.out, x, false);
+    return;
+  }
+  for (const n of buildFragment(ctx, start, end, level)) if (typeof n !== 'string') w.writeElement(n);
+}
+
+/**
+ * Write the record whose BinXML is ctx.buf[start, end) as XML: its root element, the one the
+ * tree path's buildRecord keeps. Throws BinXmlError when the BinXML is malformed; the caller
+ * takes the writer back to where the record began.
+ */
+export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter): void {
+  if (end > ctx.buf.length) end = ctx.buf.length;
+  ctx.budget = MAX_RECORD_NODES;
+  for (const s of scratch) {
+    s.pretty?.truncate(0);
+    s.compact?.truncate(0);
+  }
+  const one = readSingleInstance(ctx, start, end, 0, w);
+  if (one === null) {
+    w.writeElement(buildRecord(ctx, start, end));
+    return;
+  }
+  for (const x of one.roots) if (writeElem(one.out, x, true)) return;
+  throw binxmlError('record holds no element', start);
+}

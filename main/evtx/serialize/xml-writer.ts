@@ -1,0 +1,495 @@
+/**
+ * Event XML written straight to UTF-8 bytes, in the layout Windows renders (Event Viewer's XML
+ * view / evtxexport): two-space indentation, every element child on its own line, `&amp; &lt; &gt;`
+ * escaped in text and `&quot; &apos;` too in attributes, empty elements as `<Name/>`.
+ *
+ * The writer is streaming: open an element, add attributes, add text and child elements, close.
+ * The layout of an element depends on what it turns out to hold (nothing: `<X/>`; only text:
+ * `<X>text</X>`; element children: one per line, text runs between them kept only when they
+ * are not blank), so text is written as it comes and taken back when a child element shows it
+ * was a blank run between elements. This is the one implementation of the layout: trees are
+ * written through it too (writeElement), and the direct template renderer drives it.
+ *
+ * Lone UTF-16 surrogates become U+FFFD, as Node's UTF-8 encoder does.
+ */
+import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
+
+const LT = 0x3c;
+const GT = 0x3e;
+const SLASH = 0x2f;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const NL = 0x0a;
+
+/** True for the code units String.prototype.trim removes (so blank runs match the tree layout's `trim() !== ''`). */
+export function isTrimSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+    c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+/** Escaped form of the ASCII characters that need one (index: code unit), for text and attribute values. */
+const TEXT_ESC: Array<Uint8Array | undefined> = [];
+const ATTR_ESC: Array<Uint8Array | undefined> = [];
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+TEXT_ESC[0x26] = ATTR_ESC[0x26] = enc('&amp;');
+TEXT_ESC[0x3c] = ATTR_ESC[0x3c] = enc('&lt;');
+TEXT_ESC[0x3e] = ATTR_ESC[0x3e] = enc('&gt;');
+ATTR_ESC[0x22] = enc('&quot;');
+ATTR_ESC[0x27] = enc('&apos;');
+/** 1 where an ASCII code unit needs escaping in text (bit 0) or in attributes (bit 1). */
+const NEEDS_ESC = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NEEDS_ESC[c] = (TEXT_ESC[c] ? 1 : 0) | (ATTR_ESC[c] ? 2 : 0);
+
+/** From this many code units on, strings are encoded natively. */
+const NATIVE_MIN = 24;
+const TEXT_SPECIAL = /[&<>]/;
+const TEXT_SPECIALS = /[&<>]/g;
+const ATTR_SPECIAL = /[&<>"']/;
+const ATTR_SPECIALS = /[&<>"']/g;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeChar = (c: string) => ESCAPES[c];
+
+type Ucs2Buffer = Uint8Array & { ucs2Slice?: (start: number, end: number) => string };
+type NodeBuffer = Buffer & { utf8Write(s: string, offset: number): number; latin1Write(s: string, offset: number): number };
+
+/** Where a string goes: element text or an attribute value (they escape differently). */
+export const TEXT = 1;
+export const ATTR = 2;
+export type EscapeMode = typeof TEXT | typeof ATTR;
+
+export class XmlByteWriter {
+  buf: NodeBuffer;
+  len = 0;
+  /** Elements open: their names, and per element its layout state (typed arrays, grown with the depth). */
+  private names: string[] = [];
+  /** Start tag still open (`<X a="b"` written, no `>` yet). */
+  private startOpen = new Uint8Array(64);
+  /** An element child has been written (one child per line). */
+  private hasChild = new Uint8Array(64);
+  /** Output position where the current text run began (-1: none), and whether it holds more than blanks. */
+  private runStart = new Int32Array(64);
+  private runNonBlank = new Uint8Array(64);
+  private depth = 0;
+  private readonly indents: Uint8Array[] = [];
+  /** Nodes written (elements, and text runs as a tree would hold them): what rendering costs against a record's budget. */
+  nodes = 0;
+
+  /** `pretty`: one element per line, indented by two spaces; otherwise everything on one line. */
+  constructor(readonly pretty = true, initialSize = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initialSize) as NodeBuffer;
+  }
+
+  /** Open elements (0 when between records). */
+  get openElements(): number {
+    return this.depth;
+  }
+
+  /** Make room for n more bytes. */
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = Buffer.allocUnsafe(size) as NodeBuffer;
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Take the output back to `len` (a record that failed half-way) and forget open elements. */
+  truncate(len: number): void {
+    this.len = len;
+    this.depth = 0;
+  }
+
+  /**
+   * Start writing elements as if they were children of an element open at `depth - 1` whose
+   * start tag is closed: what childBytes later places (a nested BinXML value rendered ahead).
+   */
+  beginFragment(depth: number): void {
+    this.grow(depth);
+    for (let d = 0; d < depth; d++) {
+      this.startOpen[d] = 0;
+      this.hasChild[d] = 1;
+      this.runStart[d] = -1;
+      this.names[d] = '';
+    }
+    this.depth = depth;
+  }
+
+  /** Room for elements open `depth` deep. */
+  private grow(depth: number): void {
+    if (depth < this.startOpen.length) return;
+    const n = Math.max(2 * this.startOpen.length, depth + 1);
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(n);
+      b.set(a);
+      return b;
+    };
+    this.startOpen = u8(this.startOpen);
+    this.hasChild = u8(this.hasChild);
+    this.runNonBlank = u8(this.runNonBlank);
+    const rs = new Int32Array(n);
+    rs.set(this.runStart);
+    this.runStart = rs;
+  }
+
+  /** Place child elements rendered ahead (after beginFragment at this depth) from src[start, end). */
+  childBytes(src: Uint8Array, start: number, end: number): void {
+    if (end <= start) return;
+    this.childStart();
+    this.reserve(end - start);
+    this.buf.set(src.subarray(start, end), this.len);
+    this.len += end - start;
+  }
+
+  /** The current element gets a child element: close its start tag, drop a blank text run before it. */
+  private childStart(): void {
+    const p = this.depth - 1;
+    if (p < 0) return;
+    if (this.startOpen[p] !== 0) {
+      this.byte(GT);
+      this.startOpen[p] = 0;
+    }
+    if (this.runStart[p] >= 0) {
+      if (this.runNonBlank[p] === 0) this.len = this.runStart[p];
+      this.runStart[p] = -1;
+    }
+    this.hasChild[p] = 1;
+  }
+
+  /** A copy of the bytes written so far (in a buffer of its own, so it can be transferred), and start again. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    this.depth = 0;
+    return out;
+  }
+
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+
+  byte2(a: number, b: number): void {
+    this.reserve(2);
+    this.buf[this.len++] = a;
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.reserve(n);
+    if (n > 12) {
+      this.buf.set(b, this.len);
+      this.len += n;
+      return;
+    }
+    // Short pieces (tags, names): a loop beats TypedArray.set's call overhead.
+    const o = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) o[p++] = b[i];
+    this.len = p;
+  }
+
+  /** Characters known to need no escaping and to be ASCII (names, numbers, dates). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.reserve(n);
+    if (n > 16) {
+      this.len += this.buf.latin1Write(s, this.len);
+      return;
+    }
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.len = p;
+  }
+
+  private indent(depth: number): void {
+    if (!this.pretty) return;
+    let ind = this.indents[depth];
+    if (ind === undefined) {
+      ind = new Uint8Array(1 + 2 * depth).fill(SPACE);
+      ind[0] = NL;
+      this.indents[depth] = ind;
+    }
+    this.bytes(ind);
+  }
+
+  // ---- structure ----
+
+  /**
+   * Start an element named `name`. Callers that have it pre-encoded pass `open`: a newline, the
+   * indentation of this depth (pretty layout, below the root) and `<name`.
+   */
+  open(name: string, open?: Uint8Array): void {
+    const d = this.depth;
+    this.nodes++;
+    // A child element: the text run before it stays only when it is not blank.
+    if (d > 0) this.childStart();
+    if (open !== undefined) this.bytes(open);
+    else {
+      if (d > 0) this.indent(d);
+      this.byte(LT);
+      this.utf8(name, 0);
+    }
+    if (d >= this.startOpen.length) this.grow(d);
+    this.names[d] = name;
+    this.startOpen[d] = 1;
+    this.hasChild[d] = 0;
+    this.runStart[d] = -1;
+    this.runNonBlank[d] = 0;
+    this.depth = d + 1;
+  }
+
+  /**
+   * Start an element the caller writes whole, start to end, with no layout state (a leaf of
+   * known shape): `open` is its start, indentation included, as for open().
+   */
+  openLeaf(open: Uint8Array): void {
+    this.nodes++;
+    if (this.depth > 0) this.childStart();
+    this.bytes(open);
+  }
+
+  /** Begin an attribute: ` name="`; write its value with the ATTR writers, then attrEnd(). */
+  attrStart(name: string, prefix?: Uint8Array): void {
+    if (prefix !== undefined) this.bytes(prefix);
+    else {
+      this.byte(SPACE);
+      this.utf8(name, 0);
+      this.byte(0x3d);
+      this.byte(QUOTE);
+    }
+  }
+
+  attrEnd(): void {
+    this.byte(QUOTE);
+  }
+
+  /** Text content follows: close the start tag and begin (or continue) a text run. */
+  private textStart(): void {
+    const d = this.depth - 1;
+    if (this.startOpen[d] !== 0) {
+      this.byte(GT);
+      this.startOpen[d] = 0;
+    }
+    if (this.runStart[d] < 0) {
+      this.runStart[d] = this.len;
+      this.runNonBlank[d] = 0;
+      this.nodes++;
+    }
+  }
+
+  /** Text content given as a string (escaped here). Empty text adds nothing, as in a tree. */
+  text(s: string): void {
+    if (s.length === 0 || this.depth === 0) return;
+    this.textStart();
+    if (this.utf8(s, TEXT)) this.runNonBlank[this.depth - 1] = 1;
+  }
+
+  /** Text content already escaped and encoded; `nonBlank` says whether it holds more than blanks. */
+  textBytes(b: Uint8Array, nonBlank: boolean): void {
+    if (b.length === 0 || this.depth === 0) return;
+    this.textStart();
+    this.bytes(b);
+    if (nonBlank) this.runNonBlank[this.depth - 1] = 1;
+  }
+
+  /** Text content of `n` UTF-16LE code units at src[off..] (escaped and encoded here). */
+  textUtf16(src: Uint8Array, off: number, n: number): void {
+    if (n <= 0 || this.depth === 0) return;
+    this.textStart();
+    if (this.utf16(src, off, n, TEXT)) this.runNonBlank[this.depth - 1] = 1;
+  }
+
+  /** Text content known to be ASCII that needs no escaping and is not blank (numbers, dates). */
+  textAscii(s: string): void {
+    if (s.length === 0 || this.depth === 0) return;
+    this.textStart();
+    this.ascii(s);
+    this.runNonBlank[this.depth - 1] = 1;
+  }
+
+  /** Close the innermost element. */
+  close(closeTag?: Uint8Array): void {
+    const d = --this.depth;
+    if (this.hasChild[d] === 0) {
+      if (this.startOpen[d] !== 0) {
+        this.byte(SLASH);
+        this.byte(GT);
+        return;
+      }
+    } else {
+      if (this.runStart[d] >= 0 && this.runNonBlank[d] === 0) this.len = this.runStart[d];
+      this.indent(d);
+    }
+    if (closeTag !== undefined) this.bytes(closeTag);
+    else {
+      this.byte(LT);
+      this.byte(SLASH);
+      this.utf8(this.names[d], 0);
+      this.byte(GT);
+    }
+  }
+
+  /** Write a whole element tree at the current position. */
+  writeElement(el: XmlElement): void {
+    this.open(el.name);
+    const attrs = el.attrs;
+    for (let i = 0; i < attrs.length; i++) {
+      this.attrStart(attrs[i][0]);
+      this.utf8(attrs[i][1], ATTR);
+      this.attrEnd();
+    }
+    const ch: XmlNode[] = el.children;
+    for (let i = 0; i < ch.length; i++) {
+      const c = ch[i];
+      if (typeof c === 'string') this.text(c);
+      else this.writeElement(c);
+    }
+    this.close();
+  }
+
+  // ---- encoders ----
+
+  /** utf8() for long strings: escapes by regular expression, encoding by Node. */
+  private utf8Native(s: string, mode: number): boolean {
+    if (mode === TEXT) {
+      if (TEXT_SPECIAL.test(s)) s = s.replace(TEXT_SPECIALS, escapeChar);
+    } else if (mode === ATTR) {
+      if (ATTR_SPECIAL.test(s)) s = s.replace(ATTR_SPECIALS, escapeChar);
+    }
+    this.reserve(3 * s.length);
+    this.len += this.buf.utf8Write(s, this.len);
+    return !isTrimSpace(s.charCodeAt(0)) || s.trim() !== '';
+  }
+
+  /**
+   * Encode a string as UTF-8, escaped for `mode` (0: not escaped). Returns whether it held a
+   * character that is not blank (for text runs).
+   */
+  utf8(s: string, mode: number): boolean {
+    const n = s.length;
+    if (n > NATIVE_MIN) return this.utf8Native(s, mode);
+    // Worst case per code unit: 3 bytes, or 6 for an escape (`&quot;`).
+    this.reserve(6 * n);
+    const b = this.buf;
+    let p = this.len;
+    let nonBlank = false;
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
+          const e = (mode === TEXT ? TEXT_ESC : ATTR_ESC)[c]!;
+          for (let k = 0; k < e.length; k++) b[p++] = e[k];
+          nonBlank = true;
+          continue;
+        }
+        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+        b[p++] = c;
+        continue;
+      }
+      if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          b[p++] = 0xf0 | (c >> 18);
+          b[p++] = 0x80 | ((c >> 12) & 0x3f);
+          b[p++] = 0x80 | ((c >> 6) & 0x3f);
+          b[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      b[p++] = 0xe0 | (c >> 12);
+      b[p++] = 0x80 | ((c >> 6) & 0x3f);
+      b[p++] = 0x80 | (c & 0x3f);
+    }
+    this.len = p;
+    return nonBlank;
+  }
+
+  /**
+   * Encode `n` UTF-16LE code units at src[off..] (up to the first NUL when `toNul`) as UTF-8,
+   * escaped for `mode`; returns whether any was not blank.
+   */
+  utf16(src: Uint8Array, off: number, n: number, mode: number, toNul = false): boolean {
+    // Long strings: Node's native UTF-16 decoding and UTF-8 encoding beat a loop here.
+    if (n > NATIVE_MIN && (src as Ucs2Buffer).ucs2Slice !== undefined) {
+      let s = (src as Ucs2Buffer).ucs2Slice!(off, off + 2 * n);
+      if (toNul) {
+        const z = s.indexOf('\0');
+        if (z >= 0) s = s.slice(0, z);
+        if (s.length === 0) return false;
+      }
+      return this.utf8Native(s, mode);
+    }
+    // Worst case per code unit: 3 bytes, or 6 for an escape (`&quot;`).
+    this.reserve(6 * n);
+    const b = this.buf;
+    let p = this.len;
+    let nonBlank = false;
+    const esc = mode === TEXT ? TEXT_ESC : ATTR_ESC;
+    const end = off + 2 * n;
+    for (let q = off; q < end; q += 2) {
+      let c = src[q] | (src[q + 1] << 8);
+      if (c === 0 && toNul) break;
+      if (c < 0x80) {
+        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
+          const e = esc[c]!;
+          for (let k = 0; k < e.length; k++) b[p++] = e[k];
+          nonBlank = true;
+          continue;
+        }
+        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+        b[p++] = c;
+        continue;
+      }
+      if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = q + 3 < end ? src[q + 2] | (src[q + 3] << 8) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          q += 2;
+          b[p++] = 0xf0 | (c >> 18);
+          b[p++] = 0x80 | ((c >> 12) & 0x3f);
+          b[p++] = 0x80 | ((c >> 6) & 0x3f);
+          b[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      b[p++] = 0xe0 | (c >> 12);
+      b[p++] = 0x80 | ((c >> 6) & 0x3f);
+      b[p++] = 0x80 | (c & 0x3f);
+    }
+    this.len = p;
+    return nonBlank;
+  }
+}
+
+const encoder = new XmlByteWriter(false, 1024);
+
+/** A string escaped for `mode` (0: not escaped) and encoded, with whether it is more than blanks (for template text encoded once). */
+export function encodeEscaped(s: string, mode: EscapeMode | 0): { bytes: Uint8Array; nonBlank: boolean } {
+  encoder.len = 0;
+  const nonBlank = encoder.utf8(s, mode);
+  return { bytes: new Uint8Array(encoder.buf.subarray(0, encoder.len)), nonBlank }; // a copy (Buffer.slice would be a view)
+}
