@@ -56,7 +56,6 @@ export interface ChunkRecord {
   /** File offset of the record. */
   offset: number;
   recordId: number | undefined;
-  written: string;
   recovered: boolean;
   tree: XmlElement | null;
   error: string | null;
@@ -151,7 +150,7 @@ export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?:
       err = p.error;
     } else err = writeRecordBodyXml(c.ctx, h, xml);
     const error = err !== null && recovered ? `record recovered from ${c.damaged ? 'a damaged chunk' : 'chunk slack'} is unreadable: ${err}` : err;
-    emit({ offset: c.fileOffset + h.pos, recordId: h.recordId, written: h.written, recovered, tree, error });
+    emit({ offset: c.fileOffset + h.pos, recordId: h.recordId, recovered, tree, error });
   };
   if (c.damaged) {
     for (const h of carveRecordHeaders(b, 0, b.length)) one(h, true);
@@ -171,7 +170,7 @@ export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?:
     if (isAllZero(b.subarray(pos, limit))) break;
     if (hasRecordSignature(b, pos)) {
       const id = pos + 16 <= b.length ? rd64(b, pos + 8) : undefined;
-      emit({ offset: c.fileOffset + pos, recordId: id, written: '', recovered: false, tree: null, error: rh });
+      emit({ offset: c.fileOffset + pos, recordId: id, recovered: false, tree: null, error: rh });
     } else c.warnings.push(`chunk ${c.index}: unreadable bytes at offset ${c.fileOffset + pos} (${rh})`);
     const next = findNextRecord(b, pos + 1, limit);
     if (next < 0) break;

@@ -1,11 +1,11 @@
 /**
  * One event record inside a chunk:
- *   0 signature "\x2a\x2a\x00\x00"   4 size (u32)   8 record id (u64)   16 written time (FILETIME)
+ *   0 signature "\x2a\x2a\x00\x00"   4 size (u32)   8 record id (u64)   16 written time (FILETIME,
+ *   not read: TimeCreated in the record says the same, and is what every output uses)
  *   24 BinXML ...                     size-4 copy of the size
  */
 import type { XmlElement } from '../../shared/model/event-xml';
 import { buildRecord, BinXmlError, type BinXmlContext } from './binxml/builder';
-import { filetimeAt } from './binxml/values';
 import { writeRecordXml } from './serialize/record-xml';
 import type { XmlByteWriter } from './serialize/xml-writer';
 
@@ -17,7 +17,6 @@ export interface RecordHeader {
   pos: number;
   size: number;
   recordId: number;
-  written: string;
 }
 
 export interface ParsedRecord extends RecordHeader {
@@ -49,7 +48,7 @@ export function readRecordHeader(b: Uint8Array, pos: number, limit: number): Rec
   if (copy !== size) return `record size ${size} does not match its trailing copy ${copy}`;
   const lo = rd32(b, pos + 8);
   const hi = rd32(b, pos + 12);
-  return { pos, size, recordId: hi * 4294967296 + lo, written: filetimeAt(b, pos + 16) };
+  return { pos, size, recordId: hi * 4294967296 + lo };
 }
 
 function bodyError(e: unknown): string {
@@ -67,7 +66,7 @@ export function parseRecordBody(ctx: BinXmlContext, h: RecordHeader): ParsedReco
   } catch (e) {
     error = bodyError(e);
   }
-  return { pos: h.pos, size: h.size, recordId: h.recordId, written: h.written, tree, error };
+  return { pos: h.pos, size: h.size, recordId: h.recordId, tree, error };
 }
 
 /**
@@ -77,7 +76,11 @@ export function parseRecordBody(ctx: BinXmlContext, h: RecordHeader): ParsedReco
 export function writeRecordBodyXml(ctx: BinXmlContext, h: RecordHeader, w: XmlByteWriter): string | null {
   const mark = w.len;
   try {
-    writeRecordXml(ctx, h.pos + RECORD_HEADER_SIZE, h.pos + h.size - 4, w);
+    const unusable = writeRecordXml(ctx, h.pos + RECORD_HEADER_SIZE, h.pos + h.size - 4, w);
+    if (unusable !== null) {
+      w.truncate(mark);
+      return bodyError(unusable);
+    }
     w.byte(0x0a);
     return null;
   } catch (e) {

@@ -50,7 +50,9 @@ function rd32(b: Uint8Array, o: number): number {
 export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
   const cached = ctx.templates.get(off);
   if (cached !== undefined) {
-    if (typeof cached === 'string') throw binxmlError(cached, off);
+    // A definition that failed fails the same way for every record naming it (stale records in
+    // slack often do): the one error is thrown again, not built again.
+    if (cached instanceof BinXmlError) throw cached;
     return cached as CompiledTemplate;
   }
   try {
@@ -71,9 +73,9 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
     ctx.templates.set(off, t);
     return t;
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    ctx.templates.set(off, msg);
-    throw e instanceof BinXmlError ? e : binxmlError(msg, off);
+    const err = e instanceof BinXmlError ? e : binxmlError(e instanceof Error ? e.message : String(e), off);
+    ctx.templates.set(off, err);
+    throw err;
   }
 }
 
@@ -88,11 +90,14 @@ export interface InstanceHead {
 
 /**
  * Read the header of a template instance whose token byte is just before `pos`, and charge the
- * template's weight to the record's budget.
+ * template's weight to the record's budget. A definition already known to be unusable, or one
+ * that is not the template the record names, is returned as the error (stale records in slack
+ * meet these by the thousand, and a throw costs more than the rest of such a record); other
+ * damage throws.
  * Layout: u8 unknown, u32 template id, u32 definition offset, [inline definition],
  * u32 value count, count x (u16 size, u8 type, u8 pad), then the values.
  */
-export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, depth: number): InstanceHead {
+export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, depth: number): InstanceHead | BinXmlError {
   if (depth > MAX_TEMPLATE_DEPTH) throw binxmlError('templates nested too deeply', pos);
   const b = ctx.buf;
   if (pos + 9 > end) throw binxmlError('truncated template instance', pos);
@@ -105,10 +110,11 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
     if (pos > end) throw binxmlError('inline template definition overruns the record', defOff);
   }
   const cached = ctx.templates.get(defOff);
-  const tpl = cached !== undefined && typeof cached !== 'string' ? (cached as CompiledTemplate) : getTemplate(ctx, defOff);
+  if (cached instanceof BinXmlError) return cached;
+  const tpl = cached !== undefined ? (cached as CompiledTemplate) : getTemplate(ctx, defOff);
   // A stale record (slack, damaged chunk) may point at an offset now holding another template: never render with it.
   if (tpl.id !== tplId)
-    throw binxmlError(`template id mismatch: the record names template 0x${tplId.toString(16)}, the definition at 0x${defOff.toString(16)} is 0x${tpl.id.toString(16)}`, defOff);
+    return binxmlError(`template id mismatch: the record names template 0x${tplId.toString(16)}, the definition at 0x${defOff.toString(16)} is 0x${tpl.id.toString(16)}`, defOff);
   if (ctx.budget !== undefined) {
     ctx.budget -= tpl.weight;
     if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (template instances of large templates)', pos);
@@ -139,6 +145,7 @@ export function readTemplateInstance(
   nested: NestedParser,
 ): { nodes: XmlNode[]; next: number } {
   const head = readInstanceHead(ctx, pos, end, depth);
+  if (head instanceof BinXmlError) throw head;
   const { tpl, count } = head;
   const b = ctx.buf;
   pos = head.descPos;

@@ -34,7 +34,7 @@ export interface BinXmlContext {
   buf: Uint8Array;
   /** Names by chunk offset. */
   strings: Map<number, string>;
-  /** Compiled template definitions (or the reason they failed) by chunk offset; owned by templates.ts. */
+  /** Compiled template definitions (or the error they failed with) by chunk offset; owned by templates.ts. */
   templates: Map<number, unknown>;
   /** Record the value type of substituted values on the elements (for typed renderings such as JSON). */
   typed?: boolean;

@@ -18,10 +18,11 @@
  * The record's node budget is charged as in the tree path: template weights, array items, and
  * the nodes of a nested value each time it is placed.
  */
-import { binxmlError, Subst, TElement, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext, type TAttr } from '../binxml/tokens';
+import { BinXmlError, binxmlError, Subst, TElement, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext, type TAttr } from '../binxml/tokens';
 import { chargeArrays, MAX_TEMPLATE_DEPTH, readInstanceHead, type CompiledTemplate } from '../binxml/templates';
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
 import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
+import { writeScalarBytes } from './value-bytes';
 import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
 import { escapeXmlAttr } from '../../../shared/model/event-xml';
 
@@ -268,9 +269,9 @@ function scratchAt(level: number, pretty: boolean): XmlByteWriter {
 /**
  * Read and check the values of the instance whose descriptors start at `pos` into frame `level`
  * (nested BinXML rendered now, at the depth `prog` places it below `base`); returns the position
- * after the values.
+ * after the values, or the error a nested value's template came back with (see readInstanceHead).
  */
-function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: number, end: number, level: number, base: number, pretty: boolean): number {
+function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: number, end: number, level: number, base: number, pretty: boolean): number | BinXmlError {
   const f = frameAt(level);
   f.reset(count);
   const b = ctx.buf;
@@ -294,7 +295,8 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
       const nodes = sw.nodes;
       if (size > 0) {
         sw.beginFragment(depth);
-        writeFragment(ctx, dp, dp + size, level + 1, sw);
+        const err = writeFragment(ctx, dp, dp + size, level + 1, sw);
+        if (err !== null) return err;
       }
       f.read[i] = new NestedXml(sw, start, sw.len, sw.nodes - nodes, rel === undefined || rel < 0 ? -1 : depth, dp, size, level + 1);
     } else if ((type & VT_ARRAY) !== 0) {
@@ -352,6 +354,12 @@ function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
   else w.ascii(s);
 }
 
+/** Write scalar value i inside an attribute value. */
+function writeAttrScalar(o: Out, i: number): void {
+  const { f } = o;
+  if (!writeScalarBytes(o.w, o.ctx.buf, f.off[i], f.size[i], f.type[i])) writeScalar(o, i, ATTR);
+}
+
 /** Place a nested BinXML value's elements. */
 function placeNested(o: Out, r: NestedXml): void {
   const { ctx, w } = o;
@@ -397,7 +405,7 @@ function writeAttrs(o: Out, x: XElem): void {
       if (!(p instanceof Subst)) w.bytes(p);
       else if (!f.isNull(p.index)) {
         const r = f.read[p.index];
-        if (r === undefined) writeScalar(o, p.index, ATTR);
+        if (r === undefined) writeAttrScalar(o, p.index);
         else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
         // (nested BinXML has no attribute rendering)
       }
@@ -478,6 +486,15 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
     }
     return true;
   }
+  // Integers, hex, GUIDs, times (most System fields): written directly, never empty.
+  const mark = w.len;
+  w.byte(0x3e);
+  if (writeScalarBytes(w, b, off, size, t)) {
+    w.bytes(x.closeTag);
+    w.nodes++;
+    return true;
+  }
+  w.len = mark;
   const s = renderScalar(b, off, size, t) ?? '';
   if (s === '') w.byte2(0x2f, 0x3e);
   else {
@@ -539,9 +556,10 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
 
 /**
  * The template instance at the start of a fragment, when the fragment is just that (header or
- * not, instance, end): read, with its values, ready to write; null for any other shape.
+ * not, instance, end): read, with its values, ready to write; null for any other shape; the
+ * error when its template (or a nested value's) is unusable (see readInstanceHead).
  */
-function readSingleInstance(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): { out: Out; roots: XElem[] } | null {
+function readSingleInstance(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): { out: Out; roots: XElem[] } | null | BinXmlError {
   const b = ctx.buf;
   let pos = start;
   // Records begin with a fragment header; nested BinXML values mostly do not.
@@ -552,8 +570,10 @@ function readSingleInstance(ctx: BinXmlContext, start: number, end: number, leve
   if (pos >= end || (b[pos] & 0xbf) !== T_TEMPLATE_INSTANCE) return null;
   const budget = ctx.budget;
   const head = readInstanceHead(ctx, pos + 1, end, level);
+  if (head instanceof BinXmlError) return head;
   const prog = programOf(head.tpl);
   const next = readValues(ctx, prog, head.count, head.descPos, end, level, w.openElements, w.pretty);
+  if (typeof next !== 'number') return next;
   if (next < end && (b[next] & 0xbf) !== T_EOF) {
     ctx.budget = budget; // read again, as a tree
     return null;
@@ -561,23 +581,26 @@ function readSingleInstance(ctx: BinXmlContext, start: number, end: number, leve
   return { out: { ctx, w, f: frameAt(level) }, roots: prog.roots };
 }
 
-/** Write every element of the nested fragment ctx.buf[start, end) (as buildFragment builds them). */
-function writeFragment(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): void {
+/** Write every element of the nested fragment ctx.buf[start, end) (as buildFragment builds them); returns an error as readSingleInstance does. */
+function writeFragment(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): BinXmlError | null {
   if (level > MAX_TEMPLATE_DEPTH) throw binxmlError('BinXML nested too deeply', start);
   const one = readSingleInstance(ctx, start, end, level, w);
+  if (one instanceof BinXmlError) return one;
   if (one !== null) {
     for (const x of one.roots) writeElem(one.out, x, false);
-    return;
+    return null;
   }
   for (const n of buildFragment(ctx, start, end, level)) if (typeof n !== 'string') w.writeElement(n);
+  return null;
 }
 
 /**
  * Write the record whose BinXML is ctx.buf[start, end) as XML: its root element, the one the
- * tree path's buildRecord keeps. Throws BinXmlError when the BinXML is malformed; the caller
- * takes the writer back to where the record began.
+ * tree path's buildRecord keeps. Returns why the record is unreadable when its template (or a
+ * nested value's) is unusable, else null; throws BinXmlError for other damage. On failure the
+ * caller takes the writer back to where the record began.
  */
-export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter): void {
+export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter): BinXmlError | null {
   if (end > ctx.buf.length) end = ctx.buf.length;
   ctx.budget = MAX_RECORD_NODES;
   for (const s of scratch) {
@@ -585,10 +608,11 @@ export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w
     s.compact?.truncate(0);
   }
   const one = readSingleInstance(ctx, start, end, 0, w);
+  if (one instanceof BinXmlError) return one;
   if (one === null) {
     w.writeElement(buildRecord(ctx, start, end));
-    return;
+    return null;
   }
-  for (const x of one.roots) if (writeElem(one.out, x, true)) return;
+  for (const x of one.roots) if (writeElem(one.out, x, true)) return null;
   throw binxmlError('record holds no element', start);
 }

@@ -1,0 +1,182 @@
+/**
+ * The commonest fixed-size values written straight into the XML writer, as ASCII bytes, without
+ * building their strings first: integers, hex, GUIDs and FILETIMEs. The output is, byte for
+ * byte, what binxml/values.ts renders (a test checks it on random values); every other type, and
+ * any value outside the ranges handled here, goes through values.ts.
+ */
+import {
+  VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
+  VT_UINT64, VT_UINT8,
+} from '../binxml/values';
+import type { XmlByteWriter } from './xml-writer';
+
+const UPPER = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+const LOWER = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+function rd32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** Lower-case hex of `v` (< 2^32) without leading zeros, or padded to 8 digits. */
+function hex32(w: XmlByteWriter, v: number, pad: boolean): void {
+  let digits = 8;
+  if (!pad) {
+    digits = 1;
+    for (let x = v >>> 4; x !== 0; x >>>= 4) digits++;
+  }
+  w.reserve(digits);
+  const out = w.buf;
+  let p = w.len + digits;
+  w.len = p;
+  for (let i = 0; i < digits; i++) {
+    out[--p] = LOWER[v & 15];
+    v >>>= 4;
+  }
+}
+
+function hex64(w: XmlByteWriter, lo: number, hi: number): void {
+  w.byte2(0x30, 0x78); // 0x
+  if (hi === 0) hex32(w, lo, false);
+  else {
+    hex32(w, hi, false);
+    hex32(w, lo, true);
+  }
+}
+
+function guid(w: XmlByteWriter, b: Uint8Array, o: number): void {
+  w.reserve(38);
+  const out = w.buf;
+  let p = w.len;
+  const put = (i: number) => {
+    const x = b[o + i];
+    out[p++] = UPPER[x >> 4];
+    out[p++] = UPPER[x & 15];
+  };
+  out[p++] = 0x7b; // {
+  put(3); put(2); put(1); put(0);
+  out[p++] = 0x2d;
+  put(5); put(4);
+  out[p++] = 0x2d;
+  put(7); put(6);
+  out[p++] = 0x2d;
+  put(8); put(9);
+  out[p++] = 0x2d;
+  for (let i = 10; i < 16; i++) put(i);
+  out[p++] = 0x7d; // }
+  w.len = p;
+}
+
+/** The date and time part (`YYYY-MM-DDTHH:MM:SS.`) of the last second written, reused while records stay in it. */
+let lastSecs = -1;
+const prefix = new Uint8Array(20);
+
+/** Seconds from 1601-01-01 to 1970-01-01, and the days of 400 years. */
+const EPOCH_1601 = 11644473600;
+
+function two(out: Uint8Array, p: number, v: number): void {
+  out[p] = 0x30 + Math.floor(v / 10);
+  out[p + 1] = 0x30 + (v % 10);
+}
+
+/** FILETIME as values.ts's filetimeString: ISO 8601 with 7 fractional digits. False when out of the range handled here. */
+function filetime(w: XmlByteWriter, lo: number, hi: number): boolean {
+  // 100 ns ticks = hi * 2^32 + lo; years 1601..9999 keep hi well under 2^22.
+  if (hi >= 0x24c85a5e) return false; // ~ year 9999
+  const rest = hi * 4967296 + lo;
+  const q = Math.floor(rest / 1e7);
+  const secs = hi * 429 + q;
+  const frac = rest - q * 1e7;
+  if (secs !== lastSecs) {
+    // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+    const unix = secs - EPOCH_1601;
+    const days = Math.floor(unix / 86400);
+    const sod = unix - days * 86400;
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    if (y < 1601 || y > 9999) return false;
+    two(prefix, 0, Math.floor(y / 100));
+    two(prefix, 2, y % 100);
+    prefix[4] = 0x2d;
+    two(prefix, 5, m);
+    prefix[7] = 0x2d;
+    two(prefix, 8, d);
+    prefix[10] = 0x54; // T
+    two(prefix, 11, Math.floor(sod / 3600));
+    prefix[13] = 0x3a;
+    two(prefix, 14, Math.floor((sod % 3600) / 60));
+    prefix[16] = 0x3a;
+    two(prefix, 17, sod % 60);
+    prefix[19] = 0x2e; // .
+    lastSecs = secs;
+  }
+  w.reserve(28);
+  const out = w.buf;
+  let p = w.len;
+  for (let i = 0; i < 20; i++) out[p++] = prefix[i];
+  let f = frac;
+  for (let i = 6; i >= 0; i--) {
+    out[p + i] = 0x30 + (f % 10);
+    f = Math.floor(f / 10);
+  }
+  out[p + 7] = 0x5a; // Z
+  w.len = p + 8;
+  return true;
+}
+
+/** A VT_INT8..VT_UINT32 integer (its size was checked when read). */
+export function smallInt(b: Uint8Array, o: number, t: number): number {
+  switch (t) {
+    case VT_INT8: return (b[o] << 24) >> 24;
+    case VT_UINT8: return b[o];
+    case VT_INT16: return ((b[o] | (b[o + 1] << 8)) << 16) >> 16;
+    case VT_UINT16: return b[o] | (b[o + 1] << 8);
+    case VT_INT32: return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+    default: return rd32(b, o);
+  }
+}
+
+/**
+ * Write the scalar of type `t` at b[o, o+size) (checked well-formed) as values.ts renders it.
+ * Returns false, having written nothing, for types and values this module leaves to values.ts.
+ * Nothing written here is empty or needs escaping.
+ */
+export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, size: number, t: number): boolean {
+  switch (t) {
+    case VT_INT8: case VT_UINT8: case VT_INT16: case VT_UINT16: case VT_INT32: case VT_UINT32:
+      w.decimal(smallInt(b, o, t));
+      return true;
+    case VT_UINT64: {
+      const hi = rd32(b, o + 4);
+      if (hi >= 0x200000) return false;
+      w.decimal(hi * 4294967296 + rd32(b, o));
+      return true;
+    }
+    case VT_HEX32:
+      w.byte2(0x30, 0x78);
+      hex32(w, rd32(b, o), false);
+      return true;
+    case VT_HEX64:
+      hex64(w, rd32(b, o), rd32(b, o + 4));
+      return true;
+    case VT_SIZET:
+      if (size === 4) {
+        w.byte2(0x30, 0x78);
+        hex32(w, rd32(b, o), false);
+      } else hex64(w, rd32(b, o), rd32(b, o + 4));
+      return true;
+    case VT_GUID:
+      guid(w, b, o);
+      return true;
+    case VT_FILETIME:
+      return filetime(w, rd32(b, o), rd32(b, o + 4));
+    default:
+      return false;
+  }
+}

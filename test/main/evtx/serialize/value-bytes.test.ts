@@ -1,0 +1,40 @@
+/** Values written straight to bytes are, byte for byte, what values.ts renders. */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { writeScalarBytes } from '../../../../main/evtx/serialize/value-bytes';
+import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
+import {
+  renderScalar, VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32, VT_UINT64, VT_UINT8,
+} from '../../../../main/evtx/binxml/values';
+import { mulberry32 } from '../fuzz-lib';
+
+const TYPES: Array<[number, number[]]> = [
+  [VT_INT8, [1]], [VT_UINT8, [1]], [VT_INT16, [2]], [VT_UINT16, [2]], [VT_INT32, [4]], [VT_UINT32, [4]], [VT_UINT64, [8]],
+  [VT_HEX32, [4]], [VT_HEX64, [8]], [VT_SIZET, [4, 8]], [VT_GUID, [16]], [VT_FILETIME, [8]],
+];
+
+test('integers, hex, GUIDs and FILETIMEs: same text as renderScalar, or left to it', () => {
+  const rnd = mulberry32(42);
+  const w = new XmlByteWriter(false, 16);
+  let direct = 0;
+  for (const [t, sizes] of TYPES)
+    for (const size of sizes)
+      for (let k = 0; k < 3000; k++) {
+        const b = new Uint8Array(size);
+        for (let i = 0; i < size; i++) b[i] = Math.floor(rnd() * 256);
+        // Bias towards the shapes real logs hold: small numbers, times of this era, high bits clear.
+        if (k % 3 === 0) for (let i = Math.ceil(size / 2); i < size; i++) b[i] = 0;
+        if (t === VT_FILETIME && k % 2 === 0) {
+          const ticks = BigInt(Math.floor(rnd() * 2 ** 52)) * 100n + 116444736000000000n;
+          for (let i = 0; i < 8; i++) b[i] = Number((ticks >> BigInt(8 * i)) & 0xffn);
+        }
+        const start = (w.len = 0);
+        const wrote = writeScalarBytes(w, b, 0, size, t);
+        const expected = renderScalar(b, 0, size, t);
+        if (wrote) {
+          direct++;
+          assert.equal(w.buf.toString('latin1', start, w.len), expected, `type 0x${t.toString(16)} bytes ${Buffer.from(b).toString('hex')}`);
+        } else assert.equal(w.len, 0, 'nothing written when the value is left to values.ts');
+      }
+  assert.ok(direct > 30000, `${direct} values written directly`);
+});
