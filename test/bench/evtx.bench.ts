@@ -1,9 +1,17 @@
 /**
- * EVTX bench: the whole EVTX corpus through our parser (single thread: build trees only, trees +
- * Windows XML, trees + normalized events; then worker threads across files and chunks) and, in
- * the same run, through libevtx's evtxexport (spawned per file, XML discarded). Prints MB/s,
- * records/s and the ratios. Our figures are the best of 5 passes (the machine is shared); files are
- * read into memory first for the single-thread passes, the workers read them from disk.
+ * EVTX bench: the whole EVTX corpus through our parser and, in the same run, through libevtx's
+ * evtxexport (spawned per file, as it takes one file, XML to /dev/null).
+ *
+ * This machine is shared and its speed drifts (up to 2x within a minute), so a figure measured
+ * at one moment cannot be divided by one measured at another. Ours and evtxexport are therefore
+ * measured in alternation, round by round; each round gives its own ratios, and the summary is
+ * the median round. One pass of ours reads the corpus 3 times over (a single reading lasts a few
+ * tenths of a second, too short to measure steadily here); our figure in a round is the best of 3
+ * passes, evtxexport's is one reading (it takes seconds). Files are read into memory for the
+ * single-thread passes; the workers read them from disk.
+ *
+ * Then peak memory: `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a
+ * corpus file repeated) in a child process, whose maximum resident set size is reported.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,139 +19,193 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { readEvtxBuffer } from '../../main/evtx/reader';
 import { recordToXml } from '../../main/evtx/serialize/xml';
+import { XmlByteWriter } from '../../main/evtx/serialize/xml-writer';
 import { eventFromXml } from '../../shared/model/event-xml';
-import { parseFilesParallel } from '../../main/evtx/parallel';
-import { CORPUS } from '../helpers/paths';
+import { closeParallelPool, parseFilesParallel } from '../../main/evtx/parallel';
+import { crc32 } from '../../main/evtx/crc32';
+import { CLI, CORPUS, tempDir } from '../helpers/paths';
 import { EVTXEXPORT, findEvtx } from '../main/evtx/evtxexport';
 
+type Mode = 'xml' | 'tree' | 'tree-xml' | 'events';
 
-interface Figure {
-  label: string;
-  seconds: number;
-  bytes: number;
-  records: number;
-}
+/** How many times one of our passes reads the corpus. */
+const REPEAT = 3;
 
-function line(f: Figure): string {
-  return `${f.label.padEnd(44)} ${(f.bytes / 1e6 / f.seconds).toFixed(1).padStart(8)} MB/s ${Math.round(f.records / f.seconds).toString().padStart(10)} records/s  (${f.seconds.toFixed(3)} s, ${f.records} records)`;
-}
-
-/** One pass over the corpus in this thread; the figure is the best of `rounds` passes (the machine is shared). */
-function single(label: string, bufs: Uint8Array[], mode: 'tree' | 'xml' | 'xml-utf8' | 'events', rounds: number): Figure {
+/** One pass over the corpus in this thread; returns seconds and records. */
+function pass(bufs: Uint8Array[], mode: Mode): { seconds: number; records: number } {
   const ref = { sourceId: 0, sourcePath: '' };
-  let best = Infinity;
+  const w = new XmlByteWriter(true, 1 << 22);
   let records = 0;
   let sink = 0;
-  for (let r = 0; r < rounds; r++) {
-    records = 0;
-    const t0 = performance.now();
-    for (const b of bufs) {
-      let parts: string[] = [];
-      let chunkIndex = -1;
-      const flush = () => {
-        // What dump does: each chunk's renderings become one UTF-8 buffer for the output.
-        if (parts.length > 0) sink += Buffer.from(parts.join('\n') + '\n', 'utf8').length;
-        parts = [];
-      };
-      readEvtxBuffer(b, {
-        record: (rec, chunk) => {
-          if (chunk.index !== chunkIndex) {
-            flush();
-            chunkIndex = chunk.index;
-          }
-          if (rec.tree === null) return;
+  const t0 = performance.now();
+  for (const b of bufs) {
+    readEvtxBuffer(
+      b,
+      {
+        record: (rec) => {
+          if (rec.error !== null) return;
           records++;
-          if (mode === 'xml-utf8') parts.push(recordToXml(rec.tree));
-          else if (mode === 'xml') sink += recordToXml(rec.tree).length;
-          else if (mode === 'events') sink += eventFromXml(rec.tree, ref, null, rec.recovered).eventId;
+          if (mode === 'xml') {
+            // What dump does: the UTF-8 output handed on in pieces.
+            if (w.len > 1 << 21) sink += w.take().length;
+          } else if (mode === 'tree-xml') sink += Buffer.byteLength(recordToXml(rec.tree!));
+          else if (mode === 'events') sink += eventFromXml(rec.tree!, ref, null, rec.recovered).eventId;
         },
-      });
-      flush();
-    }
-    best = Math.min(best, performance.now() - t0);
+      },
+      mode === 'xml' ? { xml: w } : {},
+    );
   }
+  sink += w.take().length;
   if (sink === -1) console.log('');
-  return { label, seconds: best / 1000, bytes: bufs.reduce((n, b) => n + b.length, 0), records };
+  return { seconds: (performance.now() - t0) / 1000, records };
 }
 
-/** Records evtxexport prints for a file (untimed pass, for the records/s figure). */
-function evtxexportRecords(file: string): number {
-  const r = spawnSync(EVTXEXPORT, ['-f', 'xml', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return (r.stdout.match(/^<Event /gm) ?? []).length;
+function best(n: number, f: () => { seconds: number; records: number }): { seconds: number; records: number } {
+  let b = f();
+  for (let i = 1; i < n; i++) {
+    const r = f();
+    if (r.seconds < b.seconds) b = r;
+  }
+  return b;
+}
+
+async function parallelPass(files: string[]): Promise<{ seconds: number; records: number }> {
+  let bytes = 0;
+  const t0 = performance.now();
+  const s = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml' }, { text: (_f, t) => void (bytes += t.byteLength) });
+  return { seconds: (performance.now() - t0) / 1000, records: s.records };
 }
 
 /** evtxexport over the files, one process at a time (as `evtxexport -f xml f > /dev/null`). */
-async function evtxexport(files: string[], concurrency: number): Promise<Figure> {
-  let next = 0;
+async function evtxexportPass(files: string[]): Promise<number> {
   const devnull = fs.openSync('/dev/null', 'w');
   const t0 = performance.now();
-  const worker = async () => {
-    while (next < files.length) {
-      const f = files[next++];
-      await new Promise<void>((resolve) => {
-        const p = spawn(EVTXEXPORT, ['-f', 'xml', f], { stdio: ['ignore', devnull, 'ignore'] });
-        p.on('close', () => resolve());
-        p.on('error', () => resolve());
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
+  for (const f of files)
+    await new Promise<void>((resolve) => {
+      const p = spawn(EVTXEXPORT, ['-f', 'xml', f], { stdio: ['ignore', devnull, 'ignore'] });
+      p.on('close', () => resolve());
+      p.on('error', () => resolve());
+    });
   fs.closeSync(devnull);
-  const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
-  const records = files.reduce((n, f) => n + evtxexportRecords(f), 0);
-  return { label: `evtxexport (1 process at a time, XML to /dev/null)`, seconds, bytes, records };
+  return (performance.now() - t0) / 1000;
+}
+
+/** Records evtxexport prints (untimed), for its records/s figure. */
+function evtxexportRecords(files: string[]): number {
+  let n = 0;
+  for (const f of files) {
+    const r = spawnSync(EVTXEXPORT, ['-f', 'xml', f], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    n += (r.stdout.match(/^<Event /gm) ?? []).length;
+  }
+  return n;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mbs = (bytes: number, s: number) => `${(bytes / 1e6 / s).toFixed(1).padStart(7)} MB/s`;
+const rps = (records: number, s: number) => `${Math.round(records / s).toString().padStart(8)} records/s`;
+
+/** A synthetic EVTX of `mb` megabytes: the chunks of `src` repeated, header chunk count and CRC set. */
+function syntheticEvtx(src: Uint8Array, mb: number, out: string): void {
+  const chunks = src.subarray(4096);
+  const n = Math.floor((mb * 1048576) / chunks.length);
+  const head = Buffer.from(src.subarray(0, 4096));
+  const total = n * (chunks.length / 65536);
+  head.writeBigUInt64LE(BigInt(total - 1), 16); // last chunk number
+  head.writeUInt16LE(total, 42); // chunk count
+  head.writeUInt32LE(crc32(head, 0, 120), 124);
+  const fd = fs.openSync(out, 'w');
+  fs.writeSync(fd, head);
+  for (let i = 0; i < n; i++) fs.writeSync(fd, chunks);
+  fs.closeSync(fd);
+}
+
+/** Peak RSS (MB) of `dump --format xml <file> > /dev/null` in a child process. */
+function dumpPeakRss(file: string, dir: string): number {
+  const probe = path.join(dir, 'maxrss.js');
+  fs.writeFileSync(probe, "process.on('exit', () => require('fs').writeSync(2, '\\nmaxrss ' + process.resourceUsage().maxRSS + '\\n'));\n");
+  const r = spawnSync(process.execPath, ['-r', probe, CLI, 'dump', '--format', 'xml', file], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const m = /maxrss (\d+)/.exec(r.stderr ?? '');
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 export async function bench(): Promise<void> {
   const files = findEvtx(path.join(CORPUS, 'evtx')).concat(findEvtx(path.join(CORPUS, 'sigma', 'regression_data')));
-  const bufs = files.map((f) => new Uint8Array(fs.readFileSync(f)));
-  const total = bufs.reduce((n, b) => n + b.length, 0);
-  console.log(`${files.length} EVTX files, ${(total / 1e6).toFixed(1)} MB, ${os.availableParallelism()} CPUs`);
+  const once = files.map((f) => new Uint8Array(fs.readFileSync(f)));
+  const corpusBytes = once.reduce((n, b) => n + b.length, 0);
+  console.log(`${files.length} EVTX files, ${(corpusBytes / 1e6).toFixed(1)} MB, ${os.availableParallelism()} CPUs; our passes read them ${REPEAT} times`);
+  const bufs = Array.from({ length: REPEAT }, () => once).flat();
+  const parFiles = Array.from({ length: REPEAT }, () => files).flat();
+  const total = corpusBytes * REPEAT;
+  const haveEx = fs.existsSync(EVTXEXPORT);
 
-  const rounds = 5;
-  single('warm-up', bufs, 'xml', 1);
-  const tree = single('ours, 1 thread: records -> trees', bufs, 'tree', rounds);
-  const xml = single('ours, 1 thread: records -> trees -> XML', bufs, 'xml', rounds);
-  const xmlUtf8 = single('ours, 1 thread: ... -> XML -> UTF-8 output', bufs, 'xml-utf8', rounds);
-  const events = single('ours, 1 thread: records -> normalized events', bufs, 'events', rounds);
+  // Warm-up: the JIT settles over several passes; the workers' pool too.
+  for (let i = 0; i < 3; i++) pass(bufs, 'xml');
+  for (let i = 0; i < 2; i++) await parallelPass(parFiles);
 
-  const par = async (mode: 'xml' | 'count'): Promise<Figure> => {
-    let best = Infinity;
-    let records = 0;
-    let bytes = 0;
-    for (let r = 0; r < rounds; r++) {
-      let chars = 0;
-      const t0 = performance.now();
-      const s = await parseFilesParallel(files.map((p) => ({ path: p })), { mode }, { text: (_f, t) => void (chars += t.byteLength) });
-      best = Math.min(best, performance.now() - t0);
-      if (chars < 0) console.log('');
-      records = s.records;
-      bytes = s.bytes;
+  const rounds: Array<{ xml: number; tree: number; par: number; ex: number }> = [];
+  let records = 0;
+  for (let r = 0; r < 3; r++) {
+    // Alternated, so that the machine's drift touches each kind alike.
+    let xml = { seconds: Infinity, records: 0 };
+    let tree = { seconds: Infinity, records: 0 };
+    let par = { seconds: Infinity, records: 0 };
+    for (let i = 0; i < 3; i++) {
+      const x = pass(bufs, 'xml');
+      if (x.seconds < xml.seconds) xml = x;
+      const p = await parallelPass(parFiles);
+      if (p.seconds < par.seconds) par = p;
+      const t = pass(bufs, 'tree');
+      if (t.seconds < tree.seconds) tree = t;
     }
-    return { label: `ours, ${os.availableParallelism()} worker threads: ${mode === 'xml' ? 'XML -> UTF-8 output' : 'trees'}`, seconds: best / 1000, bytes, records };
-  };
-  // Warm-up: start the pool and let the workers' JIT settle.
-  for (let i = 0; i < 3; i++) {
-    await par('count');
-    await par('xml');
+    // evtxexport reads the corpus once: scaled to the same amount of data as our passes.
+    const ex = haveEx ? REPEAT * (await evtxexportPass(files)) : NaN;
+    records = xml.records;
+    rounds.push({ xml: xml.seconds, tree: tree.seconds, par: par.seconds, ex });
+    console.log(
+      `round ${r + 1}: ours 1 thread XML ${xml.seconds.toFixed(3)} s, trees ${tree.seconds.toFixed(3)} s, ` +
+        `${os.availableParallelism()} workers XML ${par.seconds.toFixed(3)} s, evtxexport ${ex.toFixed(3)} s (${REPEAT} x one reading)` +
+        (haveEx ? `  ->  ${(ex / xml.seconds).toFixed(1)}x, trees ${(ex / tree.seconds).toFixed(1)}x, workers ${(xml.seconds / par.seconds).toFixed(2)}x` : ''),
+    );
   }
-  const parTree = await par('count');
-  const parXml = await par('xml');
+  // Other single-thread outputs, for reference (same moment, one after the other).
+  const treeXml = best(3, () => pass(bufs, 'tree-xml'));
+  const events = best(3, () => pass(bufs, 'events'));
+  await closeParallelPool();
 
-  if (!fs.existsSync(EVTXEXPORT)) {
-    for (const f of [tree, xml, xmlUtf8, events, parTree, parXml]) console.log(line(f));
-    console.log('evtxexport not installed: no comparison');
-    return;
+  const m = (k: 'xml' | 'tree' | 'par' | 'ex') => median(rounds.map((x) => x[k]));
+  console.log('');
+  console.log(`ours, 1 thread: records -> Windows XML, UTF-8     ${mbs(total, m('xml'))} ${rps(records, m('xml'))}  (median round)`);
+  console.log(`ours, 1 thread: records -> element trees          ${mbs(total, m('tree'))} ${rps(records, m('tree'))}`);
+  console.log(`ours, 1 thread: trees -> XML text (ingest's raw)  ${mbs(total, treeXml.seconds)} ${rps(records, treeXml.seconds)}  (measured after the rounds)`);
+  console.log(`ours, 1 thread: records -> normalized events      ${mbs(total, events.seconds)} ${rps(records, events.seconds)}  (measured after the rounds)`);
+  console.log(`ours, ${os.availableParallelism()} workers: records -> Windows XML, UTF-8   ${mbs(total, m('par'))} ${rps(records, m('par'))}`);
+  if (haveEx) {
+    const exRecords = evtxexportRecords(files);
+    console.log(`evtxexport, 1 process at a time, XML            ${mbs(total, m('ex'))} ${rps(exRecords * REPEAT, m('ex'))}  (${exRecords} records a reading, ours ${records / REPEAT}: it reads fewer)`);
+    const ratios = rounds.map((x) => x.ex / x.xml);
+    console.log(`ratio 1-thread XML vs evtxexport, per round: ${ratios.map((x) => x.toFixed(1) + 'x').join(', ')}; median ${median(ratios).toFixed(1)}x (target >= 30x)`);
+    console.log(`ratio 1-thread trees vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.tree)).toFixed(1)}x`);
+    console.log(`ratio ${os.availableParallelism()} workers XML vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.par)).toFixed(1)}x`);
+  } else console.log('evtxexport not installed: no comparison');
+  const speedups = rounds.map((x) => x.xml / x.par);
+  console.log(`parallel speed-up (XML, workers vs 1 thread), per round: ${speedups.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(speedups).toFixed(2)}x (target >= 1.7x)`);
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+  // Peak memory as files grow.
+  const dir = tempDir('evtx-bench');
+  try {
+    const src = new Uint8Array(fs.readFileSync(path.join(CORPUS, 'evtx', 'parser-edge-cases', 'security.evtx')));
+    const peaks: string[] = [];
+    for (const mb of [16, 64, 256]) {
+      const f = path.join(dir, `synthetic-${mb}.evtx`);
+      syntheticEvtx(src, mb, f);
+      const t0 = performance.now();
+      const rss = dumpPeakRss(f, dir);
+      peaks.push(`${mb} MB file: peak RSS ${rss.toFixed(0)} MB (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      fs.rmSync(f);
+    }
+    console.log(`dump --format xml, child process: ${peaks.join('; ')}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  const ex1 = await evtxexport(files, 1);
-
-  for (const f of [tree, xml, xmlUtf8, events, parTree, parXml, ex1]) console.log(line(f));
-  console.log(`load average while measuring: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the speed-up needs idle cores)`);
-  const mbs = (f: Figure) => f.bytes / f.seconds;
-  console.log(`ratio single-thread XML vs evtxexport:      ${(mbs(xml) / mbs(ex1)).toFixed(1)}x (target >= 30x)`);
-  console.log(`ratio single-thread trees vs evtxexport:    ${(mbs(tree) / mbs(ex1)).toFixed(1)}x`);
-  console.log(`parallel speed-up (XML output, workers vs 1 thread): ${(mbs(parXml) / mbs(xmlUtf8)).toFixed(2)}x (target >= 1.7x)`);
-  console.log(`parallel speed-up (trees):                    ${(mbs(parTree) / mbs(tree)).toFixed(2)}x`);
 }
-
