@@ -26,32 +26,45 @@ import { writeScalarBytes } from './value-bytes';
 import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
 import { escapeXmlAttr } from '../../../shared/model/event-xml';
 
-/** Static text of a template, escaped and encoded once. */
-class XText {
-  constructor(readonly bytes: Uint8Array, readonly nonBlank: boolean) {}
-}
-
-interface XAttr {
-  /** ` name="` */
-  prefix: Uint8Array;
-  /** Static parts (escaped, encoded) and substitutions. */
-  parts: Array<Uint8Array | Subst>;
-  hasOptional: boolean;
-}
-
-type XNode = XElem | XText | Subst;
-
-/** How an element is written: as cached bytes, by the leaf fast paths, or in general. */
+/**
+ * Node kinds of a compiled template, one number field read on every node (a class test per
+ * node cost more than the rest of the dispatch). Elements: how they are written (as cached
+ * bytes, by the leaf fast paths, or in general); then static text and substitutions.
+ */
 const STATIC = 0;
 /** No children; attributes with substitutions: always `<X a="…"/>`. */
 const LEAF_EMPTY = 1;
 /** One substitution as its only child: `<X …>value</X>`, or `<X …/>` when the value renders empty. */
 const LEAF_VALUE = 2;
 const GENERAL = 3;
+const TEXT_NODE = 4;
+const SUBST_NODE = 5;
+
+/** Static text of a template, escaped and encoded once. */
+class XText {
+  readonly kind: typeof TEXT_NODE = TEXT_NODE;
+  constructor(readonly bytes: Uint8Array, readonly nonBlank: boolean) {}
+}
+
+/** A substitution: the value with this index stands here. */
+class XSubst {
+  readonly kind: typeof SUBST_NODE = SUBST_NODE;
+  constructor(readonly index: number, readonly optional: boolean) {}
+}
+
+interface XAttr {
+  /** ` name="` */
+  prefix: Uint8Array;
+  /** Static parts (escaped, encoded) and substitutions. */
+  parts: Array<XText | XSubst>;
+  hasOptional: boolean;
+}
+
+type XNode = XElem | XText | XSubst;
 
 /** A template element, compiled for output. */
 class XElem {
-  readonly kind: number;
+  readonly kind: typeof STATIC | typeof LEAF_EMPTY | typeof LEAF_VALUE | typeof GENERAL;
   /** `<name` (with the static attributes when none holds a substitution), and `</name>`. */
   readonly open: Uint8Array;
   readonly closeTag: Uint8Array;
@@ -73,8 +86,8 @@ class XElem {
     this.closeTag = tagBytes('</', el.name, '>');
     this.dattrs = el.dattrs === null ? null : el.dattrs.map(compileAttr);
     this.children = el.children.map((c) => compileNode(c as TElement | Subst | string, depth + 1, substDepth));
-    this.optionalOnly = el.children.length > 0 && el.children.every((c) => (c as unknown) instanceof Subst && (c as unknown as Subst).optional);
-    this.hasSubstChild = el.children.some((c) => (c as unknown) instanceof Subst);
+    this.optionalOnly = this.children.length > 0 && this.children.every((c) => c.kind === SUBST_NODE && c.optional);
+    this.hasSubstChild = this.children.some((c) => c.kind === SUBST_NODE);
     if (!el.dyn) this.kind = STATIC;
     else if (el.children.length === 0) this.kind = LEAF_EMPTY;
     else if (el.children.length === 1 && this.hasSubstChild) this.kind = LEAF_VALUE;
@@ -131,7 +144,7 @@ function attrsBytes(attrs: Array<[string, string]>): Uint8Array {
 function compileAttr(a: TAttr): XAttr {
   return {
     prefix: tagBytes(' ', a.name, '="'),
-    parts: a.parts.map((p) => (typeof p === 'string' ? encodeEscaped(p, ATTR).bytes : p)),
+    parts: a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).bytes, true) : new XSubst(p.index, p.optional))),
     hasOptional: a.parts.some((p) => p instanceof Subst && p.optional),
   };
 }
@@ -144,7 +157,7 @@ function compileNode(n: TElement | Subst | string, depth: number, substDepth: Ma
   if (n instanceof Subst) {
     const d = substDepth.get(n.index);
     substDepth.set(n.index, d === undefined || d === depth ? depth : -1);
-    return n;
+    return new XSubst(n.index, n.optional);
   }
   return new XElem(n, depth, substDepth);
 }
@@ -377,7 +390,7 @@ function placeNested(o: Out, r: NestedXml): void {
 }
 
 /** Write value i where a substitution stands in element content (not as an array slot). */
-function writeSubst(o: Out, s: Subst): void {
+function writeSubst(o: Out, s: XSubst): void {
   const i = s.index;
   if (o.f.isNull(i)) return;
   const r = o.f.read[i];
@@ -397,12 +410,12 @@ function writeAttrs(o: Out, x: XElem): void {
     if (at.hasOptional)
       for (let k = 0; k < parts.length; k++) {
         const p = parts[k];
-        if (p instanceof Subst && p.optional && f.isNull(p.index)) continue next;
+        if (p.kind === SUBST_NODE && p.optional && f.isNull(p.index)) continue next;
       }
     w.bytes(at.prefix);
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
-      if (!(p instanceof Subst)) w.bytes(p);
+      if (p.kind === TEXT_NODE) w.bytes(p.bytes);
       else if (!f.isNull(p.index)) {
         const r = f.read[p.index];
         if (r === undefined) writeAttrScalar(o, p.index);
@@ -414,12 +427,12 @@ function writeAttrs(o: Out, x: XElem): void {
   }
 }
 
-function writeChildren(o: Out, x: XElem, slot: Subst | null, item: string | null): void {
+function writeChildren(o: Out, x: XElem, slot: XSubst | null, item: string | null): void {
   const ch = x.children;
   for (let k = 0; k < ch.length; k++) {
     const c = ch[k];
-    if (c instanceof XText) o.w.textBytes(c.bytes, c.nonBlank);
-    else if (c instanceof XElem) writeElem(o, c, false);
+    if (c.kind === TEXT_NODE) o.w.textBytes(c.bytes, c.nonBlank);
+    else if (c.kind !== SUBST_NODE) writeElem(o, c, false);
     else if (c === slot) {
       if (item !== null) o.w.text(item);
     } else writeSubst(o, c);
@@ -460,7 +473,7 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
     w.byte2(0x2f, 0x3e);
     return true;
   }
-  const sub = x.children[0] as Subst;
+  const sub = x.children[0] as XSubst;
   const i = sub.index;
   if (f.isNull(i)) {
     if (sub.optional) return false;
@@ -521,15 +534,15 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
   }
   if (x.optionalOnly) {
     let any = false;
-    for (const c of x.children) if (!f.isNull((c as Subst).index)) any = true;
+    for (const c of x.children) if (!f.isNull((c as XSubst).index)) any = true;
     if (!any) return false;
   }
   // An array value directly inside the element repeats the element once per item.
-  let slot: Subst | null = null;
+  let slot: XSubst | null = null;
   let items: string[] | null = null;
   if (x.hasSubstChild)
     for (const c of x.children)
-      if (c instanceof Subst && !f.isNull(c.index)) {
+      if (c.kind === SUBST_NODE && !f.isNull(c.index)) {
         const r = f.read[c.index];
         if (Array.isArray(r)) {
           slot = c;
