@@ -7,8 +7,8 @@
  * measured in alternation, round by round; each round gives its own ratios, and the summary is
  * the median round. One pass of ours reads the corpus 3 times over (a single reading lasts a few
  * tenths of a second, too short to measure steadily here); our figure in a round is the best of 3
- * passes, evtxexport's is one reading (it takes seconds). Files are read into memory for the
- * single-thread passes; the workers read them from disk.
+ * passes, evtxexport's is one reading (it takes seconds). Every pass reads the files from disk
+ * (the page cache, after the first), as evtxexport and the workers do.
  *
  * Then peak memory: `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a
  * corpus file repeated) in a child process, whose maximum resident set size is reported.
@@ -32,15 +32,15 @@ type Mode = 'xml' | 'tree' | 'tree-xml' | 'events';
 const REPEAT = 3;
 
 /** One pass over the corpus in this thread; returns seconds and records. */
-function pass(bufs: Uint8Array[], mode: Mode): { seconds: number; records: number } {
+function pass(files: string[], mode: Mode): { seconds: number; records: number } {
   const ref = { sourceId: 0, sourcePath: '' };
   const w = new XmlByteWriter(true, 1 << 22);
   let records = 0;
   let sink = 0;
   const t0 = performance.now();
-  for (const b of bufs) {
+  for (const f of files) {
     readEvtxBuffer(
-      b,
+      fs.readFileSync(f),
       {
         record: (rec) => {
           if (rec.error !== null) return;
@@ -130,17 +130,15 @@ function dumpPeakRss(file: string, dir: string): number {
 
 export async function bench(): Promise<void> {
   const files = findEvtx(path.join(CORPUS, 'evtx')).concat(findEvtx(path.join(CORPUS, 'sigma', 'regression_data')));
-  const once = files.map((f) => new Uint8Array(fs.readFileSync(f)));
-  const corpusBytes = once.reduce((n, b) => n + b.length, 0);
+  const corpusBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   console.log(`${files.length} EVTX files, ${(corpusBytes / 1e6).toFixed(1)} MB, ${os.availableParallelism()} CPUs; our passes read them ${REPEAT} times`);
-  const bufs = Array.from({ length: REPEAT }, () => once).flat();
-  const parFiles = Array.from({ length: REPEAT }, () => files).flat();
+  const passFiles = Array.from({ length: REPEAT }, () => files).flat();
   const total = corpusBytes * REPEAT;
   const haveEx = fs.existsSync(EVTXEXPORT);
 
   // Warm-up: the JIT settles over several passes; the workers' pool too.
-  for (let i = 0; i < 3; i++) pass(bufs, 'xml');
-  for (let i = 0; i < 2; i++) await parallelPass(parFiles);
+  for (let i = 0; i < 3; i++) pass(passFiles, 'xml');
+  for (let i = 0; i < 2; i++) await parallelPass(passFiles);
 
   const rounds: Array<{ xml: number; tree: number; par: number; ex: number }> = [];
   let records = 0;
@@ -150,11 +148,11 @@ export async function bench(): Promise<void> {
     let tree = { seconds: Infinity, records: 0 };
     let par = { seconds: Infinity, records: 0 };
     for (let i = 0; i < 3; i++) {
-      const x = pass(bufs, 'xml');
+      const x = pass(passFiles, 'xml');
       if (x.seconds < xml.seconds) xml = x;
-      const p = await parallelPass(parFiles);
+      const p = await parallelPass(passFiles);
       if (p.seconds < par.seconds) par = p;
-      const t = pass(bufs, 'tree');
+      const t = pass(passFiles, 'tree');
       if (t.seconds < tree.seconds) tree = t;
     }
     // evtxexport reads the corpus once: scaled to the same amount of data as our passes.
@@ -168,8 +166,8 @@ export async function bench(): Promise<void> {
     );
   }
   // Other single-thread outputs, for reference (same moment, one after the other).
-  const treeXml = best(3, () => pass(bufs, 'tree-xml'));
-  const events = best(3, () => pass(bufs, 'events'));
+  const treeXml = best(3, () => pass(passFiles, 'tree-xml'));
+  const events = best(3, () => pass(passFiles, 'events'));
   await closeParallelPool();
 
   const m = (k: 'xml' | 'tree' | 'par' | 'ex') => median(rounds.map((x) => x[k]));

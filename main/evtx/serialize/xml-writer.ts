@@ -7,8 +7,9 @@
  * The layout of an element depends on what it turns out to hold (nothing: `<X/>`; only text:
  * `<X>text</X>`; element children: one per line, text runs between them kept only when they
  * are not blank), so text is written as it comes and taken back when a child element shows it
- * was a blank run between elements. This is the one implementation of the layout: trees are
- * written through it too (writeElement), and the direct template renderer drives it.
+ * was a blank run between elements. The direct template renderer (record-xml.ts) drives it, and
+ * writes trees through writeElement where it has them. serialize/xml.ts writes trees as strings
+ * for import, in the same layout; a test holds the two to the same output on the whole corpus.
  *
  * Lone UTF-16 surrogates become U+FFFD, as Node's UTF-8 encoder does.
  */

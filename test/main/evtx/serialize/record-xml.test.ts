@@ -1,6 +1,6 @@
 /**
  * The XML fast path (templates expanded straight into bytes) against the tree path (element
- * tree, then the tree written through the same writer): the same bytes for every record of every
+ * tree, then serialize/xml.ts's string serializer): the same bytes for every record of every
  * EVTX in the corpus, and the same verdict and reason for every record they reject, on the real
  * files and on fuzz-damaged ones (stale records in slack, broken templates, bad values).
  */
@@ -14,11 +14,13 @@ import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
 import { CORPUS, findEvtx } from '../evtxexport';
 import { loadSeeds, mulberry32, mutate, MUTATIONS } from '../fuzz-lib';
 
-type Outcome = string; // the record's XML, or 'rejected: <reason>'
+type Outcome = string; // the record's XML as written out in UTF-8 (read back), or 'rejected: <reason>'
 
 function viaTree(b: Uint8Array): Outcome[] {
   const out: Outcome[] = [];
-  readEvtxBuffer(b, { record: (r) => out.push(r.error !== null ? `rejected: ${r.error}` : recordToXml(r.tree!)) }, { timeLimitMs: 1e9 });
+  // Through UTF-8 as dump writes it: lone surrogates in damaged strings become U+FFFD on both paths.
+  const utf8 = (s: string) => Buffer.from(s, 'utf8').toString('utf8');
+  readEvtxBuffer(b, { record: (r) => out.push(r.error !== null ? `rejected: ${r.error}` : utf8(recordToXml(r.tree!))) }, { timeLimitMs: 1e9 });
   return out;
 }
 
