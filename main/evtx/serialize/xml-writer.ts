@@ -46,7 +46,7 @@ const NEEDS_ESC = new Uint8Array(128);
 for (let c = 0; c < 128; c++) NEEDS_ESC[c] = (TEXT_ESC[c] ? 1 : 0) | (ATTR_ESC[c] ? 2 : 0);
 
 /** From this many code units on, strings are encoded natively. */
-const NATIVE_MIN = 24;
+const NATIVE_MIN = 64;
 const TEXT_SPECIAL = /[&<>]/;
 const TEXT_SPECIALS = /[&<>]/g;
 const ATTR_SPECIAL = /[&<>"']/;
