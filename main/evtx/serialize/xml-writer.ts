@@ -381,7 +381,7 @@ export class XmlByteWriter {
 
   // ---- encoders ----
 
-  /** utf8() for long strings: escapes by regular expression, encoding by Node. */
+  /** Escapes by regular expression, encoding by Node (`s` not empty). */
   private utf8Native(s: string, mode: number): boolean {
     if (mode === TEXT) {
       if (TEXT_SPECIAL.test(s)) s = s.replace(TEXT_SPECIALS, escapeChar);
@@ -395,54 +395,11 @@ export class XmlByteWriter {
 
   /**
    * Encode a string as UTF-8, escaped for `mode` (0: not escaped). Returns whether it held a
-   * character that is not blank (for text runs).
+   * character that is not blank (for text runs). Strings reach here off the hot path (names,
+   * code page values, trees); Node encodes them.
    */
   utf8(s: string, mode: number): boolean {
-    const n = s.length;
-    if (n > NATIVE_MIN) return this.utf8Native(s, mode);
-    // Worst case per code unit: 3 bytes, or 6 for an escape (`&quot;`).
-    this.reserve(6 * n);
-    const b = this.buf;
-    let p = this.len;
-    let nonBlank = false;
-    for (let i = 0; i < n; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
-          const e = (mode === TEXT ? TEXT_ESC : ATTR_ESC)[c]!;
-          for (let k = 0; k < e.length; k++) b[p++] = e[k];
-          nonBlank = true;
-          continue;
-        }
-        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
-        b[p++] = c;
-        continue;
-      }
-      if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
-      if (c < 0x800) {
-        b[p++] = 0xc0 | (c >> 6);
-        b[p++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          b[p++] = 0xf0 | (c >> 18);
-          b[p++] = 0x80 | ((c >> 12) & 0x3f);
-          b[p++] = 0x80 | ((c >> 6) & 0x3f);
-          b[p++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-        c = 0xfffd;
-      }
-      b[p++] = 0xe0 | (c >> 12);
-      b[p++] = 0x80 | ((c >> 6) & 0x3f);
-      b[p++] = 0x80 | (c & 0x3f);
-    }
-    this.len = p;
-    return nonBlank;
+    return s.length > 0 && this.utf8Native(s, mode);
   }
 
   /**
