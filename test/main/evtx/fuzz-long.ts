@@ -2,11 +2,13 @@
  * Long fuzz run (not part of the normal test run; `node --test dist/test/` loads every file
  * under test/, so without arguments this does nothing):
  *   node dist/test/main/evtx/fuzz-long.js <cases> [seed=1]      e.g. 20000 cases
- * Mutates every EVTX in the corpus and checks each case like fuzz.test.ts.
+ * Mutates every EVTX in the corpus and checks each case like fuzz.test.ts, and that the XML fast
+ * path writes each record as the tree path does (like serialize/record-xml.test.ts).
  */
 import * as path from 'node:path';
 import { CORPUS, findEvtx } from './evtxexport';
 import { loadSeeds, mulberry32, mutate, MUTATIONS, runCase } from './fuzz-lib';
+import { compareXmlPaths } from './serialize/xml-paths';
 
 async function main(): Promise<void> {
   const cases = Number(process.argv[2]);
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
         failures++;
         console.log(`FAIL case ${i}: ${m} on ${files[k]}: ${JSON.stringify(r)}`);
       }
+      compareXmlPaths(`case ${i}: ${m} on ${files[k]}`, b);
     } catch (e) {
       failures++;
       console.log(`THROW case ${i}: ${m} on ${files[k]}: ${e instanceof Error ? e.stack : String(e)}`);
