@@ -196,29 +196,6 @@ export class XmlByteWriter {
     this.len = p;
   }
 
-  /** A safe integer in decimal. */
-  decimal(v: number): void {
-    this.reserve(21);
-    const b = this.buf;
-    if (v < 0) {
-      b[this.len++] = 0x2d;
-      v = -v;
-    }
-    if (v < 10) {
-      b[this.len++] = 0x30 + v;
-      return;
-    }
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    let p = this.len + digits;
-    this.len = p;
-    do {
-      const q = Math.floor(v / 10);
-      b[--p] = 0x30 + (v - 10 * q);
-      v = q;
-    } while (v > 0);
-  }
-
   /** Characters known to need no escaping and to be ASCII (names, numbers, dates). */
   ascii(s: string): void {
     const n = s.length;
