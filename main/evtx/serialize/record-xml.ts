@@ -5,8 +5,8 @@
  *
  * It reuses the tree path's pieces and mirrors its rules exactly, so both print the same bytes
  * (a test checks every record of the corpus and the fuzz cases both ways):
- *   - template definitions: the same compiled TElement trees (binxml/templates.ts), compiled here
- *     once more into a form with names, static attributes and static text pre-encoded;
+ *   - template definitions: the same compiled TElement trees (binxml/templates.ts), compiled
+ *     once more for output (xml-program.ts);
  *   - values: read and checked when the instance is read (a malformed value rejects the record,
  *     as in the tree path), rendered where the template places them, UTF-16 straight to UTF-8;
  *   - nested BinXML values (most records keep their EventData in one) are rendered when they are
@@ -18,208 +18,13 @@
  * The record's node budget is charged as in the tree path: template weights, array items, and
  * the nodes of a nested value each time it is placed.
  */
-import { BinXmlError, binxmlError, Subst, TElement, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext, type TAttr } from '../binxml/tokens';
-import { chargeArrays, MAX_TEMPLATE_DEPTH, readInstanceHead, type CompiledTemplate } from '../binxml/templates';
+import { BinXmlError, binxmlError, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext } from '../binxml/tokens';
+import { chargeArrays, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
 import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
 import { writeScalarBytes } from './value-bytes';
-import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
-import { escapeXmlAttr } from '../../../shared/model/event-xml';
-
-/**
- * Node kinds of a compiled template, one number field read on every node (a class test per
- * node cost more than the rest of the dispatch). Elements: how they are written (as cached
- * bytes, by the leaf fast paths, or in general); then static text and substitutions.
- */
-const STATIC = 0;
-/** No children; attributes with substitutions: always `<X a="…"/>`. */
-const LEAF_EMPTY = 1;
-/** One substitution as its only child: `<X …>value</X>`, or `<X …/>` when the value renders empty. */
-const LEAF_VALUE = 2;
-const GENERAL = 3;
-const TEXT_NODE = 4;
-const SUBST_NODE = 5;
-
-/** Static text of a template, escaped and encoded once. */
-class XText {
-  readonly kind: typeof TEXT_NODE = TEXT_NODE;
-  constructor(readonly bytes: Uint8Array, readonly nonBlank: boolean) {}
-}
-
-/** A substitution: the value with this index stands here. */
-class XSubst {
-  readonly kind: typeof SUBST_NODE = SUBST_NODE;
-  constructor(readonly index: number, readonly optional: boolean) {}
-}
-
-interface XAttr {
-  /** ` name="` */
-  prefix: Uint8Array;
-  /** Static parts (escaped, encoded) and substitutions. */
-  parts: Array<XText | XSubst>;
-  hasOptional: boolean;
-}
-
-type XNode = XElem | XText | XSubst;
-
-/** A template element, compiled for output. */
-class XElem {
-  readonly kind: typeof STATIC | typeof LEAF_EMPTY | typeof LEAF_VALUE | typeof GENERAL;
-  /** `<name` (with the static attributes when none holds a substitution), and `</name>`. */
-  readonly open: Uint8Array;
-  readonly closeTag: Uint8Array;
-  readonly dattrs: XAttr[] | null;
-  readonly children: XNode[];
-  /** Children are all optional substitutions: the element is left out when none has a value. */
-  readonly optionalOnly: boolean;
-  /** A substitution is a direct child (an array value there repeats the element). */
-  readonly hasSubstChild: boolean;
-  /** `open` after a newline and the indentation of each depth (pretty layout). */
-  private openAt: Uint8Array[] = [];
-  /** A static element (no substitution below it) as written at each depth (indented, or on one line), and its node count. */
-  staticAt: Uint8Array[] = [];
-  staticCompact: Uint8Array | null = null;
-  staticNodes = 0;
-
-  constructor(readonly el: TElement, depth: number, substDepth: Map<number, number>) {
-    this.open = el.dattrs === null ? concat(tagBytes('<', el.name, ''), attrsBytes(el.attrs)) : tagBytes('<', el.name, '');
-    this.closeTag = tagBytes('</', el.name, '>');
-    this.dattrs = el.dattrs === null ? null : el.dattrs.map(compileAttr);
-    this.children = el.children.map((c) => compileNode(c as TElement | Subst | string, depth + 1, substDepth));
-    this.optionalOnly = this.children.length > 0 && this.children.every((c) => c.kind === SUBST_NODE && c.optional);
-    this.hasSubstChild = this.children.some((c) => c.kind === SUBST_NODE);
-    if (!el.dyn) this.kind = STATIC;
-    else if (el.children.length === 0) this.kind = LEAF_EMPTY;
-    else if (el.children.length === 1 && this.hasSubstChild) this.kind = LEAF_VALUE;
-    else this.kind = GENERAL;
-  }
-
-  /** The start of this element opened at `depth` (indentation included in the pretty layout). */
-  openBytes(depth: number, pretty: boolean): Uint8Array {
-    if (!pretty || depth === 0) return this.open;
-    let b = this.openAt[depth];
-    if (b === undefined) {
-      b = new Uint8Array(1 + 2 * depth + this.open.length).fill(0x20);
-      b[0] = 0x0a;
-      b.set(this.open, 1 + 2 * depth);
-      this.openAt[depth] = b;
-    }
-    return b;
-  }
-}
-
-/** A compiled template: its root elements, and the depth (relative to the roots) at which each substitution places its value. */
-interface XProgram {
-  roots: XElem[];
-  /** Value index -> depth of the elements a nested BinXML value there becomes; -1 when placed at several depths. */
-  substDepth: Map<number, number>;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/** `<name`, `</name>` (names are written unescaped, as the tree layout does), shared across chunks. */
-const tags = new Map<string, Uint8Array>();
-function tagBytes(before: string, name: string, after: string): Uint8Array {
-  const key = before + name + after;
-  let b = tags.get(key);
-  if (b === undefined) {
-    b = encodeEscaped(key, 0).bytes;
-    if (tags.size < 4096) tags.set(key, b);
-  }
-  return b;
-}
-
-function attrsBytes(attrs: Array<[string, string]>): Uint8Array {
-  if (attrs.length === 0) return new Uint8Array(0);
-  let s = '';
-  for (const [k, v] of attrs) s += ' ' + k + '="' + escapeXmlAttr(v) + '"';
-  return encodeEscaped(s, 0).bytes;
-}
-
-function compileAttr(a: TAttr): XAttr {
-  return {
-    prefix: tagBytes(' ', a.name, '="'),
-    parts: a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).bytes, true) : new XSubst(p.index, p.optional))),
-    hasOptional: a.parts.some((p) => p instanceof Subst && p.optional),
-  };
-}
-
-function compileNode(n: TElement | Subst | string, depth: number, substDepth: Map<number, number>): XNode {
-  if (typeof n === 'string') {
-    const e = encodeEscaped(n, TEXT);
-    return new XText(e.bytes, e.nonBlank);
-  }
-  if (n instanceof Subst) {
-    const d = substDepth.get(n.index);
-    substDepth.set(n.index, d === undefined || d === depth ? depth : -1);
-    return new XSubst(n.index, n.optional);
-  }
-  return new XElem(n, depth, substDepth);
-}
-
-/**
- * What fixes a template's output: names, static attributes and text, and where substitutions
- * stand. Chunks each hold their own copy of the templates they use; equal keys share one
- * compiled program across chunks and files.
- */
-function templateKey(nodes: Array<TElement | Subst | string>): string {
-  let k = '';
-  const str = (s: string) => {
-    k += s.length + ':' + s;
-  };
-  const walk = (n: TElement | Subst | string): void => {
-    if (typeof n === 'string') {
-      k += 't';
-      str(n);
-    } else if (n instanceof Subst) k += (n.optional ? '?' : '%') + n.index + ';';
-    else {
-      k += '<';
-      str(n.name);
-      if (n.dattrs === null)
-        for (const [a, v] of n.attrs) {
-          k += '@';
-          str(a);
-          str(v);
-        }
-      else
-        for (const a of n.dattrs) {
-          k += '@';
-          str(a.name);
-          for (const p of a.parts) {
-            if (typeof p === 'string') str(p);
-            else k += (p.optional ? '?' : '%') + p.index + ';';
-          }
-        }
-      for (const c of n.children) walk(c as TElement | Subst | string);
-      k += '>';
-    }
-  };
-  for (const n of nodes) walk(n);
-  return k;
-}
-
-const programs = new Map<string, XProgram>();
-
-function programOf(tpl: CompiledTemplate): XProgram {
-  if (tpl.xml === undefined) {
-    const key = templateKey(tpl.nodes as TElement[]);
-    let prog = programs.get(key);
-    if (prog === undefined) {
-      const substDepth = new Map<number, number>();
-      prog = { roots: tpl.nodes.map((n) => new XElem(n as TElement, 0, substDepth)), substDepth };
-      // Bounded: hostile files can hold any number of distinct templates.
-      if (programs.size >= 4096) programs.clear();
-      programs.set(key, prog);
-    }
-    tpl.xml = prog;
-  }
-  return tpl.xml as XProgram;
-}
+import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
+import { GENERAL, LEAF_EMPTY, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XProgram } from './xml-program';
 
 // ---- values ----
 
