@@ -31,8 +31,8 @@ export interface ParallelHandlers {
   text?(fileIndex: number, text: Uint8Array): Promise<void> | void;
   reject?(fileIndex: number, r: RejectedRecord): void;
   warning?(fileIndex: number, message: string): void;
-  /** Bytes done, over all files. */
-  progress?(bytes: number): void;
+  /** Bytes and records done, over all files. */
+  progress?(bytes: number, records: number): void;
   /** All of a file's records have been delivered. */
   fileDone?(fileIndex: number): void;
 }
@@ -215,7 +215,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         stats.records += r.records;
         stats.recovered += r.recovered;
         stats.rejected += r.rejects.length;
-        h.progress?.(stats.bytes);
+        h.progress?.(stats.bytes, stats.records);
         if (p.last) h.fileDone?.(p.fileIndex);
         nextEmit++;
       }

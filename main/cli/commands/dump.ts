@@ -1,11 +1,14 @@
 /**
  * `wmi-workbench dump <file.evtx>… [--format jsonl|xml] [--threads N]`: every record of every
  * file, in file order. JSONL: one evtx_dump-shaped object per line. XML: each record as Windows
- * renders it. Rejected records and file problems go to stderr; exit code 1 when problems left
- * nothing readable at all.
+ * renders it. Rejected records and file problems go to stderr (with a live progress line when it
+ * is a terminal); exit code 1 when problems left nothing readable at all.
  */
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
+import * as fs from 'node:fs';
 import { parseFilesParallel } from '../../evtx/parallel';
+import { ProgressDisplay } from '../progress-display';
+import type { ImportProgress } from '../../db/case-client';
 
 function write(out: NodeJS.WritableStream, s: Uint8Array, state: { closed: boolean }): Promise<void> | void {
   if (state.closed) return;
@@ -43,6 +46,30 @@ export const dumpCommand: CliCommand = {
     // Runs of records arrive in file order as text; respect the output's back-pressure.
     let writing: Promise<void> | void = undefined;
     const state = { closed: false };
+    // A live progress line on a terminal's stderr, cleared before each message and at the end.
+    const display = new ProgressDisplay(io.stderr, io.interactive);
+    const sizes = files.map((f) => {
+      try {
+        return fs.statSync(f).size;
+      } catch {
+        return 0;
+      }
+    });
+    const started = Date.now();
+    let filesDone = 0;
+    const progress = (bytes: number, records: number): ImportProgress => {
+      const elapsedMs = Date.now() - started;
+      const current = Math.min(filesDone, files.length - 1);
+      return {
+        filesTotal: files.length, filesDone, bytesTotal: sizes.reduce((n, s) => n + s, 0), bytesDone: bytes, records, elapsedMs,
+        rate: elapsedMs > 0 ? Math.round((records * 1000) / elapsedMs) : 0,
+        files: [{ sourceId: current, path: files[current], size: sizes[current], bytes: 0, records: 0, state: filesDone < files.length ? 'parsing' : 'done' }],
+      };
+    };
+    const message = (line: string) => {
+      display.finish();
+      io.stderr.write(line);
+    };
     const stats = await parseFilesParallel(
       files.map((p) => ({ path: p })),
       { mode: format, threads },
@@ -53,15 +80,18 @@ export const dumpCommand: CliCommand = {
         },
         reject: (f, r) => {
           problems++;
-          io.stderr.write(`${files[f]}: record ${r.recordNumber ?? '?'} at offset ${r.offset ?? '?'} rejected: ${r.reason}\n`);
+          message(`${files[f]}: record ${r.recordNumber ?? '?'} at offset ${r.offset ?? '?'} rejected: ${r.reason}\n`);
         },
         warning: (f, m) => {
           problems++;
-          io.stderr.write(`${files[f]}: ${m}\n`);
+          message(`${files[f]}: ${m}\n`);
         },
+        fileDone: () => void filesDone++,
+        progress: (bytes, records) => display.update(progress(bytes, records)),
       },
     );
     await writing;
+    display.finish();
     io.stderr.write(`${stats.files} file(s), ${stats.records} record(s) (${stats.recovered} recovered), ${stats.rejected} rejected\n`);
     return problems > 0 && stats.records === 0 ? 1 : 0;
   },

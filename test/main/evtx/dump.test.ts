@@ -10,14 +10,14 @@ import { parseFile } from './diff-helpers';
 
 const EDGE = path.join(CORPUS, 'evtx', 'parser-edge-cases');
 
-async function dump(args: string[]): Promise<{ out: string; err: string; code: number }> {
+async function dump(args: string[], interactive = false): Promise<{ out: string; err: string; code: number }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const o: Buffer[] = [];
   const e: Buffer[] = [];
   stdout.on('data', (d: Buffer) => o.push(d));
   stderr.on('data', (d: Buffer) => e.push(d));
-  const code = await dumpCommand.run(args, { stdout, stderr, interactive: false });
+  const code = await dumpCommand.run(args, { stdout, stderr, interactive });
   return { out: Buffer.concat(o).toString('utf8'), err: Buffer.concat(e).toString('utf8'), code };
 }
 
@@ -43,6 +43,18 @@ test('dump --format xml: Windows event XML, one record after another', async () 
   const n = r.out.split('\n').filter((l) => l.startsWith('<Event xmlns=')).length;
   assert.equal(n, 358);
   assert.match(r.out, /<Provider Name="Microsoft-Windows-Sysmon" Guid="\{5770385F-C22A-43E0-BF4C-06F5698FFBD9\}"\/>/);
+});
+
+test('dump on a terminal shows live progress on stderr, cleared before messages and at the end', async () => {
+  const files = ['security.evtx', 'sysmon.evtx'].map((f) => path.join(EDGE, f));
+  const quiet = await dump(['--format', 'xml', ...files]);
+  const live = await dump(['--format', 'xml', ...files], true);
+  assert.equal(live.out, quiet.out, 'progress never reaches stdout');
+  assert.doesNotMatch(quiet.err, /\x1b/);
+  assert.match(live.err, /\r\x1b\[2Kfiles \d\/2 {2}[\d.]+ [kM]B\/[\d.]+ MB {2}records [\d,]+/);
+  // Every message and the summary start on a cleared line.
+  for (const line of live.err.split('\n').filter((l) => /rejected|record\(s\)/.test(l))) assert.ok(line.startsWith('\r\x1b[2K'), JSON.stringify(line.slice(0, 60)));
+  assert.match(live.err, /\r\x1b\[2K2 file\(s\), \d+ record\(s\)/);
 });
 
 test('dump: bad arguments are usage errors', async () => {
