@@ -35,7 +35,8 @@ export interface EvtxReadOptions {
 export class EvtxFileReader {
   private head = new Uint8Array(FILE_HEADER_SIZE);
   private headLen = 0;
-  private chunk = new Uint8Array(CHUNK_SIZE);
+  /** Bytes of a chunk that arrives in pieces (made when first needed: whole buffers never need it). */
+  private chunk: Uint8Array | null = null;
   private chunkLen = 0;
   private chunkIndex = 0;
   private consumed = 0;
@@ -76,11 +77,12 @@ export class EvtxFileReader {
         p += CHUNK_SIZE;
         continue;
       }
-      this.chunk.set(data.subarray(p, p + n), this.chunkLen);
+      const chunk = (this.chunk ??= new Uint8Array(CHUNK_SIZE));
+      chunk.set(data.subarray(p, p + n), this.chunkLen);
       this.chunkLen += n;
       p += n;
       if (this.chunkLen === CHUNK_SIZE) {
-        this.processChunk(this.chunk);
+        this.processChunk(chunk);
         this.chunkLen = 0;
       }
     }
@@ -97,7 +99,7 @@ export class EvtxFileReader {
     }
     if (this.chunkLen > 0) {
       this.h.warning?.(`file truncated: last chunk has ${this.chunkLen} of ${CHUNK_SIZE} bytes`);
-      this.processChunk(this.chunk.subarray(0, this.chunkLen));
+      this.processChunk(this.chunk!.subarray(0, this.chunkLen));
       this.chunkLen = 0;
     }
     if (this.header && this.chunkIndex < this.header.chunkCount)
