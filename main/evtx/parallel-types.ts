@@ -29,7 +29,7 @@ export interface ChunkTaskResult {
   items: NormalizedEvent[];
   /** 'jsonl' / 'xml' modes: the renderings, one per line ('\n' after each), UTF-8 encoded (transferred, not copied). */
   text: Uint8Array | null;
-  rejects: RejectedRecord[];
+  rejects: PackedRejects;
   warnings: string[];
   records: number;
   recovered: number;
@@ -40,4 +40,49 @@ export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {
   const ref = { sourceId: t.sourceId, sourcePath: t.sourcePath, recordNumber: r.recordId, offset: r.offset } as NormalizedEvent['ref'];
   if (t.archivePath !== undefined) ref.archivePath = t.archivePath;
   return eventFromXml(r.tree!, ref, recordToXmlCompact(r.tree!), r.recovered);
+}
+
+/**
+ * Rejected records of a run, packed for the trip between threads: stale records in slack come
+ * by the thousand with a handful of distinct reasons, and one object each cost more to pass than
+ * parsing them. Offsets and record numbers (NaN: unknown) in typed arrays, reasons once each.
+ */
+export interface PackedRejects {
+  offsets: Float64Array;
+  numbers: Float64Array;
+  reasonOf: Uint32Array;
+  reasons: string[];
+}
+
+export class RejectPacker {
+  private offsets: number[] = [];
+  private numbers: number[] = [];
+  private reasonOf: number[] = [];
+  private reasons: string[] = [];
+  private index = new Map<string, number>();
+
+  add(offset: number, recordNumber: number | undefined, reason: string): void {
+    let i = this.index.get(reason);
+    if (i === undefined) {
+      i = this.reasons.push(reason) - 1;
+      this.index.set(reason, i);
+    }
+    this.offsets.push(offset);
+    this.numbers.push(recordNumber ?? NaN);
+    this.reasonOf.push(i);
+  }
+
+  pack(): PackedRejects {
+    return { offsets: Float64Array.from(this.offsets), numbers: Float64Array.from(this.numbers), reasonOf: Uint32Array.from(this.reasonOf), reasons: this.reasons };
+  }
+}
+
+export function emptyRejects(): PackedRejects {
+  return { offsets: new Float64Array(0), numbers: new Float64Array(0), reasonOf: new Uint32Array(0), reasons: [] };
+}
+
+/** The i-th rejected record of a packed list. */
+export function rejectAt(p: PackedRejects, i: number): RejectedRecord {
+  const n = p.numbers[i];
+  return { offset: p.offsets[i], recordNumber: Number.isNaN(n) ? undefined : n, reason: p.reasons[p.reasonOf[i]] };
 }

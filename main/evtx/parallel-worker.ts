@@ -9,14 +9,15 @@ import { CHUNK_SIZE, handleChunk } from './reader';
 import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
-import { deliverRecordTo, type ChunkTask, type ChunkTaskResult } from './parallel-types';
+import { deliverRecordTo, emptyRejects, RejectPacker, type ChunkTask, type ChunkTaskResult } from './parallel-types';
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
 /** 'xml' mode: records are written straight to XML here (no trees). */
 const xmlOut = new XmlByteWriter(true, 1 << 20);
 
 function runTask(t: ChunkTask): ChunkTaskResult {
-  const res: ChunkTaskResult = { id: t.id, items: [], text: null, rejects: [], warnings: [], records: 0, recovered: 0, bytes: 0 };
+  const res: ChunkTaskResult = { id: t.id, items: [], text: null, rejects: emptyRejects(), warnings: [], records: 0, recovered: 0, bytes: 0 };
+  const rejects = new RejectPacker();
   let parts: string[] = [];
   const encoded: Buffer[] = [];
   // Encode each chunk's renderings right away: off-heap bytes keep the GC's young generation small.
@@ -50,7 +51,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
       handleChunk(buf, off, index, t.chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? xmlOut : undefined }, {
         record: (r: ChunkRecord) => {
           if (r.error !== null) {
-            res.rejects.push({ offset: r.offset, recordNumber: r.recordId, reason: r.error });
+            rejects.add(r.offset, r.recordId, r.error);
             return;
           }
           res.records++;
@@ -66,6 +67,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
     fs.closeSync(fd);
   }
   flush();
+  res.rejects = rejects.pack();
   if (xmlOut.len > 0) encoded.push(xmlOut.take());
   if (encoded.length > 0) res.text = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
   return res;
@@ -80,7 +82,7 @@ parentPort?.on('message', (batch: ChunkTask[]) => {
     try {
       r = runTask(t);
     } catch (e) {
-      r = { id: t.id, items: [], text: null, rejects: [], warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
+      r = { id: t.id, items: [], text: null, rejects: emptyRejects(), warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
     }
     const t2 = r.text;
     if (t2 && t2.byteOffset === 0 && t2.byteLength === t2.buffer.byteLength) transfer.push(t2.buffer as ArrayBuffer);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILE_HEADER_SIZE, parseFileHeader } from './file-header';
 import { CHUNK_SIZE, hasChunkMagic } from './chunk';
-import type { ChunkTask, ChunkTaskResult, ParallelMode } from './parallel-types';
+import { rejectAt, type ChunkTask, type ChunkTaskResult, type ParallelMode } from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
 
@@ -210,11 +210,11 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
             backpressure = bp;
           }
         }
-        if (h.reject) for (const rj of r.rejects) h.reject(p.fileIndex, rj);
+        if (h.reject) for (let k = 0; k < r.rejects.offsets.length; k++) h.reject(p.fileIndex, rejectAt(r.rejects, k));
         stats.bytes += r.bytes;
         stats.records += r.records;
         stats.recovered += r.recovered;
-        stats.rejected += r.rejects.length;
+        stats.rejected += r.rejects.offsets.length;
         h.progress?.(stats.bytes, stats.records);
         if (p.last) h.fileDone?.(p.fileIndex);
         nextEmit++;
