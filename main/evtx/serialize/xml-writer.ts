@@ -81,7 +81,7 @@ export class XmlByteWriter {
 
   /** `pretty`: one element per line, indented by two spaces; otherwise everything on one line. */
   constructor(readonly pretty = true, initialSize = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(initialSize) as NodeBuffer;
+    this.buf = Buffer.allocUnsafeSlow(initialSize) as NodeBuffer;
   }
 
   /** Open elements (0 when between records). */
@@ -94,7 +94,7 @@ export class XmlByteWriter {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
-    const next = Buffer.allocUnsafe(size) as NodeBuffer;
+    const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
@@ -161,10 +161,23 @@ export class XmlByteWriter {
     this.hasChild[p] = 1;
   }
 
-  /** A copy of the bytes written so far (in a buffer of its own, so it can be transferred), and start again. */
+  /** A copy of the bytes written so far, and start again. */
   take(): Buffer {
     const out = Buffer.allocUnsafeSlow(this.len);
     this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    this.depth = 0;
+    return out;
+  }
+
+  /**
+   * The bytes written so far, without a copy: the writer hands over its buffer and starts again
+   * in a new one. Its buffers are never from Node's shared pool, so the returned view's
+   * ArrayBuffer holds nothing else and can be transferred to another thread.
+   */
+  detach(): Buffer {
+    const out = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(1 << 16, this.len + (this.len >> 2))) as NodeBuffer;
     this.len = 0;
     this.depth = 0;
     return out;
