@@ -5,7 +5,7 @@
  */
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
 import { BinXmlError, binxmlError, parseTokens, type BinXmlContext } from './tokens';
-import { MAX_TEMPLATE_DEPTH, readTemplateInstance } from './templates';
+import { MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readTemplateInstance } from './templates';
 
 export { BinXmlError, type BinXmlContext } from './tokens';
 
@@ -23,6 +23,7 @@ export const MAX_RECORD_NODES = 200000;
 
 export function buildRecord(ctx: BinXmlContext, start: number, end: number): XmlElement {
   ctx.budget = MAX_RECORD_NODES;
+  ctx.textBudget = MAX_RECORD_TEXT;
   const nodes = buildFragment(ctx, start, end, 0);
   for (const n of nodes) if (typeof n !== 'string') return n;
   throw binxmlError('record holds no element', start);

@@ -14,6 +14,8 @@ export interface CompiledTemplate {
   offset: number;
   /** Nodes in the template tree: what one instance costs against the record's budget. */
   weight: number;
+  /** Characters of its names, static attribute values and static text: charged to the text budget per instance. */
+  chars: number;
   /** First 32 bits of the definition's GUID: what template instances name as their template id. */
   id: number;
   nodes: XmlNode[];
@@ -23,17 +25,36 @@ export interface CompiledTemplate {
 
 /** Nested BinXML (value type 0x21), already built into nodes. */
 export class Nested {
-  /** Nodes in the fragment: charged each time a template places it. */
+  /** Nodes in the fragment, and their characters: charged each time a template places it. */
   readonly weight: number;
+  readonly chars: number;
   constructor(readonly nodes: XmlNode[]) {
     let w = 0;
+    let chars = 0;
     const count = (n: XmlNode): void => {
       w++;
-      if (typeof n !== 'string') for (const c of n.children) count(c);
+      if (typeof n === 'string') {
+        chars += n.length;
+        return;
+      }
+      chars += n.name.length;
+      for (const [k, v] of n.attrs) chars += k.length + v.length;
+      for (const c of n.children) count(c);
     };
     for (const n of nodes) count(n);
     this.weight = w;
+    this.chars = chars;
   }
+}
+
+/** Most characters one record may expand to. Real records hold at most a chunk's worth (64 KiB). */
+export const MAX_RECORD_TEXT = 4_000_000;
+
+/** Charge `n` characters placed by the current record to its text budget. */
+export function chargeText(ctx: BinXmlContext, n: number, pos: number): void {
+  if (ctx.textBudget === undefined) return;
+  ctx.textBudget -= n;
+  if (ctx.textBudget < 0) throw binxmlError(`record expands to more than ${MAX_RECORD_TEXT} characters of text`, pos);
 }
 export type Val = RenderedValue | Nested | null;
 
@@ -64,12 +85,20 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
     const { nodes } = parseTokens(ctx, start, start + size, true, 0, null);
     if (nodes.length === 0) throw binxmlError('empty template definition', off);
     let weight = 0;
+    let chars = 0;
     const count = (n: XmlNode | Subst): void => {
       weight++;
-      if (n instanceof TElement) for (const c of n.children) count(c);
+      if (typeof n === 'string') chars += n.length;
+      else if (n instanceof TElement) {
+        chars += n.name.length;
+        if (n.dattrs === null) for (const [k, v] of n.attrs) chars += k.length + v.length;
+        else for (const a of n.dattrs) for (const p of a.parts) chars += typeof p === 'string' ? p.length : 0;
+        if (n.dattrs !== null) for (const a of n.dattrs) chars += a.name.length;
+        for (const c of n.children) count(c);
+      }
     };
     for (const n of nodes) count(n);
-    const t: CompiledTemplate = { offset: off, id: rd32(b, off + 4), nodes, weight };
+    const t: CompiledTemplate = { offset: off, id: rd32(b, off + 4), nodes, weight, chars };
     ctx.templates.set(off, t);
     return t;
   } catch (e) {
@@ -119,6 +148,7 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
     ctx.budget -= tpl.weight;
     if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (template instances of large templates)', pos);
   }
+  chargeText(ctx, tpl.chars, pos);
   if (pos + 4 > end) throw binxmlError('truncated template values', pos);
   const count = rd32(b, pos);
   pos += 4;
@@ -180,7 +210,7 @@ function pushText(out: XmlNode[], s: string): void {
   else out.push(s);
 }
 
-function attrValue(a: TAttr, vals: Val[]): string | null {
+function attrValue(a: TAttr, vals: Val[], ctx: BinXmlContext): string | null {
   let s = '';
   for (const p of a.parts) {
     if (typeof p === 'string') {
@@ -192,8 +222,9 @@ function attrValue(a: TAttr, vals: Val[]): string | null {
       if (p.optional) return null;
       continue;
     }
-    if (typeof v === 'string') s += v;
-    else if (Array.isArray(v)) s += v.join(' ');
+    const add = typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : '';
+    chargeText(ctx, add.length, 0);
+    s += add;
   }
   return s;
 }
@@ -207,15 +238,21 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
   if (node instanceof Subst) {
     const v = node.index < vals.length ? vals[node.index] : null;
     if (v === null || v === undefined) return;
-    if (typeof v === 'string') pushText(out, v);
-    else if (v instanceof Nested) {
+    if (typeof v === 'string') {
+      chargeText(ctx, v.length, 0);
+      pushText(out, v);
+    } else if (v instanceof Nested) {
       if (ctx.budget !== undefined) {
         ctx.budget -= v.weight;
         if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (nested BinXML placed repeatedly)', 0);
       }
+      chargeText(ctx, v.chars, 0);
       for (const n of v.nodes) out.push(n);
+    } else {
+      const joined = v.join(' ');
+      chargeText(ctx, joined.length, 0);
+      pushText(out, joined);
     }
-    else pushText(out, v.join(' '));
     return;
   }
   const el = node as TElement;
@@ -237,10 +274,11 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
         if (el.dattrs !== null) {
           attrs = [];
           for (const a of el.dattrs) {
-            const av = attrValue(a, vals);
+            const av = attrValue(a, vals, ctx);
             if (av !== null) attrs.push([a.name, av]);
           }
         }
+        if (typeof v === 'string') chargeText(ctx, v.length, 0);
         out.push({ name: el.name, attrs, children: v === null || v === undefined || v === '' ? [] : [v] });
         return;
       }
@@ -279,7 +317,7 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
   if (el.dattrs !== null) {
     attrs = [];
     for (const a of el.dattrs) {
-      const v = attrValue(a, vals);
+      const v = attrValue(a, vals, ctx);
       if (v !== null) attrs.push([a.name, v]);
     }
   }
@@ -294,7 +332,10 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
     const children: XmlNode[] = [];
     for (const c of el.children) {
       if ((c as unknown) === arrSlot) {
-        if (arr !== null && arr.length === 1) pushText(children, arr[0]);
+        if (arr !== null && arr.length === 1) {
+          chargeText(ctx, arr[0].length, 0);
+          pushText(children, arr[0]);
+        }
       } else instantiate(c, vals, children, vtypes, ctx);
     }
     const e: TypedXmlElement = { name: el.name, attrs, children };
@@ -305,7 +346,10 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
   for (const item of arr) {
     const children: XmlNode[] = [];
     for (const c of el.children) {
-      if ((c as unknown) === arrSlot) pushText(children, item);
+      if ((c as unknown) === arrSlot) {
+        chargeText(ctx, item.length, 0);
+        pushText(children, item);
+      }
       else instantiate(c, vals, children, vtypes, ctx);
     }
     const e: TypedXmlElement = { name: el.name, attrs: attrs === el.attrs ? attrs : attrs.slice(), children };

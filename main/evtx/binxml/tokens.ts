@@ -43,6 +43,12 @@ export interface BinXmlContext {
    * instances can name large templates: this bounds what one record can cost in time and memory.
    */
   budget?: number;
+  /**
+   * Characters the current record may still expand to: names, attribute values and text (set
+   * per record with the node budget). Nodes alone do not bound it: one long value may stand in
+   * thousands of places, and one long name in thousands of elements.
+   */
+  textBudget?: number;
 }
 
 /**

@@ -16,10 +16,11 @@
  *     with more tokens around the instance) go through the tree builder and are written as trees
  *     through the same writer.
  * The record's node budget is charged as in the tree path: template weights, array items, and
- * the nodes of a nested value each time it is placed.
+ * the nodes of a nested value each time it is placed; its text budget for its templates' names
+ * and static text; and the bytes it writes are bounded (MAX_RECORD_XML_BYTES).
  */
 import { BinXmlError, binxmlError, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext } from '../binxml/tokens';
-import { chargeArrays, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
+import { chargeArrays, MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
 import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
 import { writeScalarBytes } from './value-bytes';
@@ -187,10 +188,12 @@ function placeNested(o: Out, r: NestedXml): void {
   }
   if (r.depth === w.openElements) w.childBytes(r.w.buf, r.start, r.end);
   else if (r.size > 0) {
-    // Placed at another depth than rendered for: written again, as a tree.
+    // Placed at another depth than rendered for: written again, as a tree (already charged).
     const saved = ctx.budget;
+    const savedText = ctx.textBudget;
     for (const n of buildFragment(ctx, r.pos, r.pos + r.size, r.level)) if (typeof n !== 'string') w.writeElement(n);
     ctx.budget = saved;
+    ctx.textBudget = savedText;
   }
 }
 
@@ -387,6 +390,7 @@ function readSingleInstance(ctx: BinXmlContext, start: number, end: number, leve
   }
   if (pos >= end || (b[pos] & 0xbf) !== T_TEMPLATE_INSTANCE) return null;
   const budget = ctx.budget;
+  const textBudget = ctx.textBudget;
   const head = readInstanceHead(ctx, pos + 1, end, level);
   if (head instanceof BinXmlError) return head;
   const prog = programOf(head.tpl);
@@ -394,6 +398,7 @@ function readSingleInstance(ctx: BinXmlContext, start: number, end: number, leve
   if (typeof next !== 'number') return next;
   if (next < end && (b[next] & 0xbf) !== T_EOF) {
     ctx.budget = budget; // read again, as a tree
+    ctx.textBudget = textBudget;
     return null;
   }
   return { out: { ctx, w, f: frameAt(level) }, roots: prog.roots };
@@ -413,6 +418,12 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
 }
 
 /**
+ * Most bytes one record's XML may take (with the text budget, what keeps a hostile record from
+ * expanding without end: one long value placed in thousands of slots). Real records take a few KiB.
+ */
+export const MAX_RECORD_XML_BYTES = 16 * 1048576;
+
+/**
  * Write the record whose BinXML is ctx.buf[start, end) as XML: its root element, the one the
  * tree path's buildRecord keeps. Returns why the record is unreadable when its template (or a
  * nested value's) is unusable, else null; throws BinXmlError for other damage. On failure the
@@ -421,16 +432,25 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
 export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter): BinXmlError | null {
   if (end > ctx.buf.length) end = ctx.buf.length;
   ctx.budget = MAX_RECORD_NODES;
-  for (const s of scratch) {
-    s.pretty?.truncate(0);
-    s.compact?.truncate(0);
+  ctx.textBudget = MAX_RECORD_TEXT;
+  for (const s of scratch)
+    for (const sw of [s.pretty, s.compact])
+      if (sw !== undefined) {
+        sw.truncate(0);
+        sw.limit = MAX_RECORD_XML_BYTES;
+      }
+  const limit = w.limit;
+  w.limit = Math.min(limit, w.len + MAX_RECORD_XML_BYTES);
+  try {
+    const one = readSingleInstance(ctx, start, end, 0, w);
+    if (one instanceof BinXmlError) return one;
+    if (one === null) {
+      w.writeElement(buildRecord(ctx, start, end));
+      return null;
+    }
+    for (const x of one.roots) if (writeElem(one.out, x, true)) return null;
+    throw binxmlError('record holds no element', start);
+  } finally {
+    w.limit = limit;
   }
-  const one = readSingleInstance(ctx, start, end, 0, w);
-  if (one instanceof BinXmlError) return one;
-  if (one === null) {
-    w.writeElement(buildRecord(ctx, start, end));
-    return null;
-  }
-  for (const x of one.roots) if (writeElem(one.out, x, true)) return null;
-  throw binxmlError('record holds no element', start);
 }

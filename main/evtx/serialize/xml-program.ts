@@ -114,7 +114,8 @@ function tagBytes(before: string, name: string, after: string): Uint8Array {
   let b = tags.get(key);
   if (b === undefined) {
     b = encodeEscaped(key, 0).bytes;
-    if (tags.size < 4096) tags.set(key, b);
+    // Bounded: names in hostile files can be many and long (up to a chunk).
+    if (tags.size < 4096 && key.length <= 256) tags.set(key, b);
   }
   return b;
 }
@@ -189,6 +190,8 @@ function templateKey(nodes: Array<TElement | Subst | string>): string {
 }
 
 const programs = new Map<string, XProgram>();
+/** Characters of the keys held: with the count, what bounds the cache (a key is as long as its template). */
+let programKeyChars = 0;
 
 export function programOf(tpl: CompiledTemplate): XProgram {
   if (tpl.xml === undefined) {
@@ -197,9 +200,13 @@ export function programOf(tpl: CompiledTemplate): XProgram {
     if (prog === undefined) {
       const substDepth = new Map<number, number>();
       prog = { roots: tpl.nodes.map((n) => new XElem(n as TElement, 0, substDepth)), substDepth };
-      // Bounded: hostile files can hold any number of distinct templates.
-      if (programs.size >= 4096) programs.clear();
+      // Bounded: hostile files can hold any number of distinct templates, each up to a chunk long.
+      if (programs.size >= 4096 || programKeyChars + key.length > 8_000_000) {
+        programs.clear();
+        programKeyChars = 0;
+      }
       programs.set(key, prog);
+      programKeyChars += key.length;
     }
     tpl.xml = prog;
   }

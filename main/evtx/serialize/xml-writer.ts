@@ -89,8 +89,12 @@ export class XmlByteWriter {
     return this.depth;
   }
 
+  /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
+  limit = Infinity;
+
   /** Make room for n more bytes. */
   reserve(n: number): void {
+    if (this.len + n > this.limit) throw new Error(`record XML passes ${this.limit} bytes`);
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;

@@ -5,6 +5,8 @@ import { BinXmlWriter } from './binxml-writer';
 import { buildFragment, buildRecord } from '../../../../main/evtx/binxml/builder';
 import { serializeXml, type XmlElement } from '../../../../shared/model/event-xml';
 import type { BinXmlContext } from '../../../../main/evtx/binxml/tokens';
+import { writeRecordXml } from '../../../../main/evtx/serialize/record-xml';
+import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
 
 function ctx(buf: Uint8Array): BinXmlContext {
   return { buf, strings: new Map(), templates: new Map() };
@@ -128,4 +130,37 @@ test('a record of many instances of a large template is refused quickly (bounded
   const t0 = Date.now();
   assert.throws(() => buildRecord(c, 0, w.pos), /too many nodes/);
   assert.ok(Date.now() - t0 < 2000);
+});
+
+test('one long value placed in thousands of slots is refused quickly, as tree and as XML (bounded text)', () => {
+  const w = new BinXmlWriter();
+  w.fragmentHeader();
+  // One template instance with an inline definition: <Big> then 3000 x <D>%0</D>.
+  w.u8(0x0c).u8(1).u32(0x99);
+  const def = w.pos + 4;
+  w.u32(def);
+  const sizeAt = def + 20;
+  w.u32(0).u32(0x99).u32(0).u32(0).u32(0).u32(0);
+  const dataStart = w.pos;
+  w.fragmentHeader().open('Big', { dep: true }).closeStart();
+  const first = w.pos;
+  w.open('D', { dep: true }).closeStart().subst(0, 0x01).end();
+  const nameAt = first + 11; // the inline name of the first <D> (token, dependency id, size, name offset)
+  for (let i = 1; i < 3000; i++) w.u8(0x01).u16(0xffff).u32(0).nameRef(nameAt).closeStart().subst(0, 0x01).end();
+  w.end().eof();
+  const size = w.pos - dataStart;
+  w.bytes[sizeAt] = size & 0xff;
+  w.bytes[sizeAt + 1] = (size >> 8) & 0xff;
+  // One value: a 30,000-character string, so the record would expand to 90 million characters.
+  const value = Buffer.from('A'.repeat(30000), 'utf16le');
+  w.u32(1).u16(value.length).u8(0x01).u8(0);
+  for (const x of value) w.u8(x);
+  w.eof();
+  const buf = w.build();
+  const t0 = Date.now();
+  assert.throws(() => buildRecord(ctx(buf), 0, w.pos), /more than 4000000 characters of text/);
+  const xml = new XmlByteWriter(true, 1024);
+  assert.throws(() => writeRecordXml(ctx(Buffer.from(buf)), 0, w.pos, xml), /more than 4000000 characters of text|passes \d+ bytes/);
+  assert.ok(Date.now() - t0 < 2000, `refused in ${Date.now() - t0} ms`);
+  assert.ok(xml.buf.length <= 32 * 1048576, 'the writer never grew past its limit');
 });
