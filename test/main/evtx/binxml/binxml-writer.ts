@@ -61,6 +61,23 @@ export class BinXmlWriter {
   subst(index: number, type: number, optional = false): this {
     return this.u8(optional ? 0x0e : 0x0d).u16(index).u8(type);
   }
+  /**
+   * A template instance whose definition follows inline (template id `id`): `definition` writes
+   * the definition's BinXML, whose size is then filled in. Returns the definition's offset, for
+   * more instances of it; the caller writes the value count and values next.
+   */
+  inlineTemplate(id: number, definition: () => void): number {
+    this.u8(0x0c).u8(1).u32(id);
+    const def = this.pos + 4;
+    this.u32(def);
+    const sizeAt = def + 20;
+    this.u32(0).u32(id).u32(0).u32(0).u32(0).u32(0); // next, GUID, size (filled in below)
+    const dataStart = this.pos;
+    definition();
+    const size = this.pos - dataStart;
+    for (let i = 0; i < 4; i++) this.bytes[sizeAt + i] = (size >>> (8 * i)) & 0xff;
+    return def;
+  }
   build(): Uint8Array {
     return Uint8Array.from(this.bytes);
   }

@@ -110,18 +110,11 @@ test('a record of many instances of a large template is refused quickly (bounded
   w.fragmentHeader();
   w.open('Event').closeStart();
   // First instance carries an inline definition of 2000 static elements.
-  w.u8(0x0c).u8(1).u32(0x77);
-  const def = w.pos + 4;
-  w.u32(def);
-  const sizeAt = def + 20;
-  w.u32(0).u32(0x77).u32(0).u32(0).u32(0).u32(0);
-  const dataStart = w.pos;
-  w.fragmentHeader().open('Big', { dep: true }).closeStart();
-  for (let i = 0; i < 2000; i++) w.open('x', { dep: true }).closeEmpty();
-  w.end().eof();
-  const size = w.pos - dataStart;
-  w.bytes[sizeAt] = size & 0xff;
-  w.bytes[sizeAt + 1] = (size >> 8) & 0xff;
+  const def = w.inlineTemplate(0x77, () => {
+    w.fragmentHeader().open('Big', { dep: true }).closeStart();
+    for (let i = 0; i < 2000; i++) w.open('x', { dep: true }).closeEmpty();
+    w.end().eof();
+  });
   w.u32(0); // no values
   // Then 3000 more instances of it, 13 bytes each.
   for (let i = 0; i < 3000; i++) w.u8(0x0c).u8(1).u32(0x77).u32(def).u32(0);
@@ -136,21 +129,14 @@ test('one long value placed in thousands of slots is refused quickly, as tree an
   const w = new BinXmlWriter();
   w.fragmentHeader();
   // One template instance with an inline definition: <Big> then 3000 x <D>%0</D>.
-  w.u8(0x0c).u8(1).u32(0x99);
-  const def = w.pos + 4;
-  w.u32(def);
-  const sizeAt = def + 20;
-  w.u32(0).u32(0x99).u32(0).u32(0).u32(0).u32(0);
-  const dataStart = w.pos;
-  w.fragmentHeader().open('Big', { dep: true }).closeStart();
-  const first = w.pos;
-  w.open('D', { dep: true }).closeStart().subst(0, 0x01).end();
-  const nameAt = first + 11; // the inline name of the first <D> (token, dependency id, size, name offset)
-  for (let i = 1; i < 3000; i++) w.u8(0x01).u16(0xffff).u32(0).nameRef(nameAt).closeStart().subst(0, 0x01).end();
-  w.end().eof();
-  const size = w.pos - dataStart;
-  w.bytes[sizeAt] = size & 0xff;
-  w.bytes[sizeAt + 1] = (size >> 8) & 0xff;
+  w.inlineTemplate(0x99, () => {
+    w.fragmentHeader().open('Big', { dep: true }).closeStart();
+    const first = w.pos;
+    w.open('D', { dep: true }).closeStart().subst(0, 0x01).end();
+    const nameAt = first + 11; // the inline name of the first <D> (token, dependency id, size, name offset)
+    for (let i = 1; i < 3000; i++) w.u8(0x01).u16(0xffff).u32(0).nameRef(nameAt).closeStart().subst(0, 0x01).end();
+    w.end().eof();
+  });
   // One value: a 30,000-character string, so the record would expand to 90 million characters.
   const value = Buffer.from('A'.repeat(30000), 'utf16le');
   w.u32(1).u16(value.length).u8(0x01).u8(0);
