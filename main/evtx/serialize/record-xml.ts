@@ -437,6 +437,7 @@ export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w
     for (const sw of [s.pretty, s.compact])
       if (sw !== undefined) {
         sw.truncate(0);
+        sw.shrink(1 << 22);
         sw.limit = MAX_RECORD_XML_BYTES;
       }
   const limit = w.limit;

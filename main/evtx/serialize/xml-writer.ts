@@ -109,6 +109,11 @@ export class XmlByteWriter {
     this.depth = 0;
   }
 
+  /** Give back a buffer grown past `max` bytes by an unusually large record (empty writers only). */
+  shrink(max: number): void {
+    if (this.len === 0 && this.buf.length > max) this.buf = Buffer.allocUnsafeSlow(1 << 16) as NodeBuffer;
+  }
+
   /**
    * Start writing elements as if they were children of an element open at `depth - 1` whose
    * start tag is closed: what childBytes later places (a nested BinXML value rendered ahead).
