@@ -170,15 +170,6 @@ export class XmlByteWriter {
     this.hasChild[p] = 1;
   }
 
-  /** A copy of the bytes written so far, and start again. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafeSlow(this.len);
-    this.buf.copy(out, 0, 0, this.len);
-    this.len = 0;
-    this.depth = 0;
-    return out;
-  }
-
   /**
    * The bytes written so far, without a copy: the writer hands over its buffer and starts again
    * in a new one. Its buffers are never from Node's shared pool, so the returned view's
