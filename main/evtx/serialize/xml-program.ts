@@ -12,9 +12,9 @@ import { ATTR, encodeEscaped, TEXT } from './xml-writer';
 import { escapeXmlAttr } from '../../../shared/model/event-xml';
 
 /**
- * Node kinds of a compiled template, one number field read on every node (a class test per
- * node cost more than the rest of the dispatch). Elements: how they are written (as cached
- * bytes, by the leaf fast paths, or in general); then static text and substitutions.
+ * Node kinds of a compiled template: one number field on every node, which the writer switches
+ * on. Elements: how they are written (as cached bytes, by the leaf fast paths, or in general);
+ * then static text and substitutions.
  */
 export const STATIC = 0;
 /** No children; attributes with substitutions: always `<X a="…"/>`. */
