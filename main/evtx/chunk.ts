@@ -13,6 +13,7 @@ import { hasRecordSignature, parseRecordBody, readRecordHeader, writeRecordBodyX
 import type { XmlByteWriter } from './serialize/xml-writer';
 import type { BinXmlContext } from './binxml/builder';
 import type { XmlElement } from '../../shared/model/event-xml';
+import { rd32, rd64 } from './little-endian';
 
 export const CHUNK_SIZE = 65536;
 export const CHUNK_HEADER_SIZE = 512;
@@ -59,13 +60,6 @@ export interface ChunkRecord {
   recovered: boolean;
   tree: XmlElement | null;
   error: string | null;
-}
-
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
-function rd64(b: Uint8Array, o: number): number {
-  return rd32(b, o) + rd32(b, o + 4) * 4294967296;
 }
 
 export function hasChunkMagic(b: Uint8Array, off = 0): boolean {

@@ -8,6 +8,7 @@ import type { XmlElement } from '../../shared/model/event-xml';
 import { buildRecord, BinXmlError, type BinXmlContext } from './binxml/builder';
 import { writeRecordXml } from './serialize/record-xml';
 import type { XmlByteWriter } from './serialize/xml-writer';
+import { rd32 } from './little-endian';
 
 export const RECORD_HEADER_SIZE = 24;
 export const MIN_RECORD_SIZE = 28;
@@ -24,10 +25,6 @@ export interface ParsedRecord extends RecordHeader {
   tree: XmlElement | null;
   /** Why the record could not be read (null when it was). */
   error: string | null;
-}
-
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
 export function hasRecordSignature(b: Uint8Array, pos: number): boolean {

@@ -6,6 +6,7 @@
 import type { XmlNode } from '../../../shared/model/event-xml';
 import { BinXmlError, binxmlError, parseTokens, Subst, TElement, type BinXmlContext, type TAttr, type TypedXmlElement } from './tokens';
 import { renderValue, VT_BINXML, VT_NULL, type RenderedValue } from './values';
+import { rd16, rd32 } from '../little-endian';
 
 /** Template nesting / nested-BinXML depth bound. */
 export const MAX_TEMPLATE_DEPTH = 8;
@@ -59,13 +60,6 @@ export function chargeText(ctx: BinXmlContext, n: number, pos: number): void {
 export type Val = RenderedValue | Nested | null;
 
 export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
-
-function rd16(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
 
 /** The compiled template whose definition header is at chunk offset `off` (parsed once per chunk). */
 export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {

@@ -8,6 +8,7 @@
  */
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
 import { renderScalar, utf16, VT_ANSI, VT_STRING } from './values';
+import { rd16 } from '../little-endian';
 
 export const T_EOF = 0x00;
 export const T_OPEN_START = 0x01;
@@ -100,13 +101,6 @@ export class TElement implements XmlElement {
 }
 
 export type TemplateHook = (pos: number, end: number, depth: number) => { nodes: XmlNode[]; next: number };
-
-function rd16(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
 
 /** The name stored at chunk offset `off` (cached per chunk). */
 export function readName(ctx: BinXmlContext, off: number): string {

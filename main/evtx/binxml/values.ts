@@ -2,6 +2,7 @@
  * BinXML value types and their rendering, exactly as Windows renders them in event XML.
  * Reads are bounds-checked against [off, off+size) which the caller has checked against the buffer.
  */
+import { rd16, rd32 } from '../little-endian';
 
 export const VT_NULL = 0x00;
 export const VT_STRING = 0x01;
@@ -132,13 +133,6 @@ export function hexUpper(buf: Uint8Array, off: number, size: number): string {
   let s = '';
   for (let i = 0; i < size; i++) s += HEX_BYTE[buf[off + i]];
   return s;
-}
-
-function rd16(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 }
 
 export function guidString(b: Uint8Array, o: number): string {

@@ -24,6 +24,7 @@ import { chargeArrays, MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readInstanceHead } f
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
 import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
 import { writeScalarBytes } from './value-bytes';
+import { rd16 } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
 import { GENERAL, LEAF_EMPTY, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XProgram } from './xml-program';
 
@@ -98,7 +99,7 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
   let dp = pos + count * 4;
   for (let i = 0; i < count; i++) {
     const dpos = pos + 4 * i;
-    const size = b[dpos] | (b[dpos + 1] << 8);
+    const size = rd16(b, dpos);
     const type = b[dpos + 2];
     if (dp + size > end) throw binxmlError(`template value ${i} overruns the record`, dp);
     f.off[i] = dp;

@@ -9,13 +9,10 @@ import {
   VT_UINT64, VT_UINT8,
 } from '../binxml/values';
 import type { XmlByteWriter } from './xml-writer';
+import { rd32 } from '../little-endian';
 
 const UPPER = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
 const LOWER = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-function rd32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
 
 /** Lower-case hex of `v` (< 2^32) without leading zeros, or padded to 8 digits. */
 function hex32(w: XmlByteWriter, v: number, pad: boolean): void {
