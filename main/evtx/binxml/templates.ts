@@ -25,7 +25,7 @@ export interface CompiledTemplate {
 }
 
 /** Nested BinXML (value type 0x21), already built into nodes. */
-export class Nested {
+class Nested {
   /** Nodes in the fragment, and their characters: charged each time a template places it. */
   readonly weight: number;
   readonly chars: number;
@@ -51,13 +51,20 @@ export class Nested {
 /** Most characters one record may expand to. Real records hold at most a chunk's worth (64 KiB). */
 export const MAX_RECORD_TEXT = 4_000_000;
 
+/** Charge `n` nodes of the current record to its node budget; `what` says what expanded. */
+export function chargeNodes(ctx: BinXmlContext, n: number, what: string, pos: number): void {
+  if (ctx.budget === undefined) return;
+  ctx.budget -= n;
+  if (ctx.budget < 0) throw binxmlError(`record expands to too many nodes (${what})`, pos);
+}
+
 /** Charge `n` characters placed by the current record to its text budget. */
 export function chargeText(ctx: BinXmlContext, n: number, pos: number): void {
   if (ctx.textBudget === undefined) return;
   ctx.textBudget -= n;
   if (ctx.textBudget < 0) throw binxmlError(`record expands to more than ${MAX_RECORD_TEXT} characters of text`, pos);
 }
-export type Val = RenderedValue | Nested | null;
+type Val = RenderedValue | Nested | null;
 
 export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
 
@@ -86,8 +93,7 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
       else if (n instanceof TElement) {
         chars += n.name.length;
         if (n.dattrs === null) for (const [k, v] of n.attrs) chars += k.length + v.length;
-        else for (const a of n.dattrs) for (const p of a.parts) chars += typeof p === 'string' ? p.length : 0;
-        if (n.dattrs !== null) for (const a of n.dattrs) chars += a.name.length;
+        else for (const a of n.dattrs) chars += a.name.length + a.parts.reduce((m, p) => m + (typeof p === 'string' ? p.length : 0), 0);
         for (const c of n.children) count(c);
       }
     };
@@ -138,10 +144,7 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
   // A stale record (slack, damaged chunk) may point at an offset now holding another template: never render with it.
   if (tpl.id !== tplId)
     return binxmlError(`template id mismatch: the record names template 0x${tplId.toString(16)}, the definition at 0x${defOff.toString(16)} is 0x${tpl.id.toString(16)}`, defOff);
-  if (ctx.budget !== undefined) {
-    ctx.budget -= tpl.weight;
-    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (template instances of large templates)', pos);
-  }
+  chargeNodes(ctx, tpl.weight, 'template instances of large templates', pos);
   chargeText(ctx, tpl.chars, pos);
   if (pos + 4 > end) throw binxmlError('truncated template values', pos);
   const count = rd32(b, pos);
@@ -152,12 +155,12 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
 
 /** Charge array values (each item repeats its element) to the record's budget. */
 export function chargeArrays(ctx: BinXmlContext, vals: ArrayLike<unknown>, pos: number): void {
-  if (ctx.budget === undefined) return;
+  let items = 0;
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
-    if (Array.isArray(v)) ctx.budget -= 8 * v.length;
+    if (Array.isArray(v)) items += v.length;
   }
-  if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (array values)', pos);
+  chargeNodes(ctx, 8 * items, 'array values', pos);
 }
 
 /** Read a template instance whose token byte is just before `pos`, and instantiate it into nodes. */
@@ -223,6 +226,17 @@ function attrValue(a: TAttr, vals: Val[], ctx: BinXmlContext): string | null {
   return s;
 }
 
+/** The attributes of an instance of `el`: its static ones, or those with values filled in (an optional one without a value left out). */
+function instanceAttrs(el: TElement, vals: Val[], ctx: BinXmlContext): Array<[string, string]> {
+  if (el.dattrs === null) return el.attrs;
+  const attrs: Array<[string, string]> = [];
+  for (const a of el.dattrs) {
+    const v = attrValue(a, vals, ctx);
+    if (v !== null) attrs.push([a.name, v]);
+  }
+  return attrs;
+}
+
 /** Instantiate a template node with values into `out`. */
 function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes: number[] | null, ctx: BinXmlContext): void {
   if (typeof node === 'string') {
@@ -236,10 +250,7 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
       chargeText(ctx, v.length, 0);
       pushText(out, v);
     } else if (v instanceof Nested) {
-      if (ctx.budget !== undefined) {
-        ctx.budget -= v.weight;
-        if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (nested BinXML placed repeatedly)', 0);
-      }
+      chargeNodes(ctx, v.weight, 'nested BinXML placed repeatedly', 0);
       chargeText(ctx, v.chars, 0);
       for (const n of v.nodes) out.push(n);
     } else {
@@ -264,14 +275,7 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
       }
       // (arrays and nested BinXML take the general path below)
       if (v === null || v === undefined || typeof v === 'string') {
-        let attrs: Array<[string, string]> = el.attrs;
-        if (el.dattrs !== null) {
-          attrs = [];
-          for (const a of el.dattrs) {
-            const av = attrValue(a, vals, ctx);
-            if (av !== null) attrs.push([a.name, av]);
-          }
-        }
+        const attrs = instanceAttrs(el, vals, ctx);
         if (typeof v === 'string') chargeText(ctx, v.length, 0);
         out.push({ name: el.name, attrs, children: v === null || v === undefined || v === '' ? [] : [v] });
         return;
@@ -307,14 +311,7 @@ function instantiate(node: XmlNode | Subst, vals: Val[], out: XmlNode[], vtypes:
     }
     if (allEmptyOptional) return;
   }
-  let attrs: Array<[string, string]> = el.attrs;
-  if (el.dattrs !== null) {
-    attrs = [];
-    for (const a of el.dattrs) {
-      const v = attrValue(a, vals, ctx);
-      if (v !== null) attrs.push([a.name, v]);
-    }
-  }
+  const attrs = instanceAttrs(el, vals, ctx);
   let types: Record<string, number> | undefined;
   if (vtypes !== null) {
     if (el.dattrs !== null)

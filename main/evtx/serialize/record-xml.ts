@@ -20,7 +20,7 @@
  * and static text; and the bytes it writes are bounded (MAX_RECORD_XML_BYTES).
  */
 import { BinXmlError, binxmlError, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext } from '../binxml/tokens';
-import { chargeArrays, MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
+import { chargeArrays, chargeNodes, MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
 import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
 import { writeScalarBytes } from './value-bytes';
@@ -183,10 +183,7 @@ function writeAttrScalar(o: Out, i: number): void {
 /** Place a nested BinXML value's elements. */
 function placeNested(o: Out, r: NestedXml): void {
   const { ctx, w } = o;
-  if (ctx.budget !== undefined) {
-    ctx.budget -= r.weight;
-    if (ctx.budget < 0) throw binxmlError('record expands to too many nodes (nested BinXML placed repeatedly)', 0);
-  }
+  chargeNodes(ctx, r.weight, 'nested BinXML placed repeatedly', 0);
   if (r.depth === w.openElements) w.childBytes(r.w.buf, r.start, r.end);
   else if (r.size > 0) {
     // Placed at another depth than rendered for: written again, as a tree (already charged).
