@@ -133,13 +133,6 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
   return dp;
 }
 
-/** UTF-16 code units before the first NUL in `size` bytes at b[off..]. */
-function utf16Units(b: Uint8Array, off: number, size: number): number {
-  const n = size >>> 1;
-  for (let i = 0, p = off; i < n; i++, p += 2) if (b[p] === 0 && b[p + 1] === 0) return i;
-  return n;
-}
-
 // ---- output ----
 
 /** What rendering one instance needs: the chunk, the writer, the instance's values. */
@@ -157,11 +150,13 @@ function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
   const off = f.off[i];
   const size = f.size[i];
   if (t === VT_STRING || t === VT_EVTXML) {
-    const n = utf16Units(b, off, size);
-    if (mode === TEXT) w.textUtf16(b, off, n);
-    else w.utf16(b, off, n, ATTR);
+    // (up to the first NUL)
+    if (mode === TEXT) w.textUtf16(b, off, size >>> 1, true);
+    else w.utf16(b, off, size >>> 1, ATTR, true);
     return;
   }
+  // Inside an attribute no text run is kept: integers, hex, GUIDs and times go straight to bytes.
+  if (mode === ATTR && writeScalarBytes(w, b, off, size, t)) return;
   const s = renderScalar(b, off, size, t) ?? '';
   if (t === VT_ANSI) {
     // Code page text may hold anything: escaped, and possibly blank.
@@ -172,12 +167,6 @@ function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
   // Every other type renders as ASCII letters, digits and punctuation that need no escaping.
   if (mode === TEXT) w.textAscii(s);
   else w.ascii(s);
-}
-
-/** Write scalar value i inside an attribute value. */
-function writeAttrScalar(o: Out, i: number): void {
-  const { f } = o;
-  if (!writeScalarBytes(o.w, o.ctx.buf, f.off[i], f.size[i], f.type[i])) writeScalar(o, i, ATTR);
 }
 
 /** Place a nested BinXML value's elements. */
@@ -224,7 +213,7 @@ function writeAttrs(o: Out, x: XElem): void {
       if (p.kind === TEXT_NODE) w.bytes(p.bytes);
       else if (!f.isNull(p.index)) {
         const r = f.read[p.index];
-        if (r === undefined) writeAttrScalar(o, p.index);
+        if (r === undefined) writeScalar(o, p.index, ATTR);
         else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
         // (nested BinXML has no attribute rendering)
       }

@@ -314,11 +314,12 @@ export class XmlByteWriter {
     if (nonBlank) this.runNonBlank[this.depth - 1] = 1;
   }
 
-  /** Text content of `n` UTF-16LE code units at src[off..] (escaped and encoded here). */
-  textUtf16(src: Uint8Array, off: number, n: number): void {
-    if (n <= 0 || this.depth === 0) return;
+  /** Text content of `n` UTF-16LE code units at src[off..], up to the first NUL when `toNul` (escaped and encoded here). */
+  textUtf16(src: Uint8Array, off: number, n: number, toNul = false): void {
+    // Empty text adds nothing, as in a tree.
+    if (n <= 0 || this.depth === 0 || (toNul && src[off] === 0 && src[off + 1] === 0)) return;
     this.textStart();
-    if (this.utf16(src, off, n, TEXT)) this.runNonBlank[this.depth - 1] = 1;
+    if (this.utf16(src, off, n, TEXT, toNul)) this.runNonBlank[this.depth - 1] = 1;
   }
 
   /** Text content known to be ASCII that needs no escaping and is not blank (numbers, dates). */
