@@ -63,6 +63,11 @@ interface Plan {
   last: boolean;
 }
 
+/** Chunks in one run of a file, and in one batch of runs handed to a worker. */
+function chunksPerTask(opts: ParallelOptions): number {
+  return Math.max(1, opts.chunksPerTask ?? 16);
+}
+
 function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nextId: () => number): Plan[] {
   const plans: Plan[] = [];
   const warnings: string[] = [];
@@ -91,7 +96,7 @@ function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nex
   if (headLen > 0 && headLen < FILE_HEADER_SIZE && base !== 0) warnings.push(`file truncated inside the file header (${headLen} bytes)`);
   const chunks = size > base ? Math.ceil((size - base) / CHUNK_SIZE) : 0;
   if (header && chunks < header.chunkCount) warnings.push(`file holds ${chunks} chunks, header says ${header.chunkCount}`);
-  const per = Math.max(1, opts.chunksPerTask ?? 16);
+  const per = chunksPerTask(opts);
   const timeLimitMs = opts.timeLimitMs ?? 60000 + Math.ceil(size / 1048576) * 1000;
   for (let first = 0; first < chunks || (first === 0 && plans.length === 0); first += per) {
     plans.push({
@@ -153,7 +158,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
   if (plans.length === 0) return stats;
 
   // Runs of small files are handed out together: one message per run cost more than parsing them.
-  const per = Math.max(1, opts.chunksPerTask ?? 16);
+  const per = chunksPerTask(opts);
   const batches: ChunkTask[][] = [];
   /** Plan index after each batch's last run. */
   const batchEnd: number[] = [];

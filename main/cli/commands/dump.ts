@@ -55,13 +55,14 @@ export const dumpCommand: CliCommand = {
         return 0;
       }
     });
+    const bytesTotal = sizes.reduce((n, s) => n + s, 0);
     const started = Date.now();
     let filesDone = 0;
     const progress = (bytes: number, records: number): ImportProgress => {
       const elapsedMs = Date.now() - started;
       const current = Math.min(filesDone, files.length - 1);
       return {
-        filesTotal: files.length, filesDone, bytesTotal: sizes.reduce((n, s) => n + s, 0), bytesDone: bytes, records, elapsedMs,
+        filesTotal: files.length, filesDone, bytesTotal, bytesDone: bytes, records, elapsedMs,
         rate: elapsedMs > 0 ? Math.round((records * 1000) / elapsedMs) : 0,
         files: [{ sourceId: current, path: files[current], size: sizes[current], bytes: 0, records: 0, state: filesDone < files.length ? 'parsing' : 'done' }],
       };
