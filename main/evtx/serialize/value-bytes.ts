@@ -1,11 +1,11 @@
 /**
- * The commonest fixed-size values written straight into the XML writer, as ASCII bytes, without
- * building their strings first: integers, hex, GUIDs and FILETIMEs. The output is, byte for
- * byte, what binxml/values.ts renders (a test checks it on random values); every other type, and
- * any value outside the ranges handled here, goes through values.ts.
+ * The commonest fixed-size values written straight into the XML writer, as ASCII bytes: hex,
+ * GUIDs and FILETIMEs without building their strings first, integers through values.ts. The
+ * output is, byte for byte, what binxml/values.ts renders (a test checks it on random values);
+ * every other type, and any value outside the ranges handled here, goes through values.ts.
  */
 import {
-  VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
+  renderScalar, VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
   VT_UINT64, VT_UINT8,
 } from '../binxml/values';
 import type { XmlByteWriter } from './xml-writer';
@@ -126,18 +126,6 @@ function filetime(w: XmlByteWriter, lo: number, hi: number): boolean {
   return true;
 }
 
-/** A VT_INT8..VT_UINT32 integer (its size was checked when read). */
-export function smallInt(b: Uint8Array, o: number, t: number): number {
-  switch (t) {
-    case VT_INT8: return (b[o] << 24) >> 24;
-    case VT_UINT8: return b[o];
-    case VT_INT16: return ((b[o] | (b[o + 1] << 8)) << 16) >> 16;
-    case VT_UINT16: return b[o] | (b[o + 1] << 8);
-    case VT_INT32: return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
-    default: return rd32(b, o);
-  }
-}
-
 /**
  * Write the scalar of type `t` at b[o, o+size) (checked well-formed) as values.ts renders it.
  * Returns false, having written nothing, for types and values this module leaves to values.ts.
@@ -145,16 +133,10 @@ export function smallInt(b: Uint8Array, o: number, t: number): number {
  */
 export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, size: number, t: number): boolean {
   switch (t) {
-    // (Number to string is native and quicker than digits by hand.)
-    case VT_INT8: case VT_UINT8: case VT_INT16: case VT_UINT16: case VT_INT32: case VT_UINT32:
-      w.ascii(String(smallInt(b, o, t)));
+    // Integers: values.ts's own rendering (Number to string is native, quicker than digits by hand).
+    case VT_INT8: case VT_UINT8: case VT_INT16: case VT_UINT16: case VT_INT32: case VT_UINT32: case VT_UINT64:
+      w.ascii(renderScalar(b, o, size, t)!);
       return true;
-    case VT_UINT64: {
-      const hi = rd32(b, o + 4);
-      if (hi >= 0x200000) return false;
-      w.ascii(String(hi * 4294967296 + rd32(b, o)));
-      return true;
-    }
     case VT_HEX32:
       w.byte2(0x30, 0x78);
       hex32(w, rd32(b, o), false);

@@ -78,6 +78,8 @@ export class XmlByteWriter {
   private readonly indents: Uint8Array[] = [];
   /** Nodes written (elements, and text runs as a tree would hold them): what rendering costs against a record's budget. */
   nodes = 0;
+  /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
+  limit = Infinity;
 
   /** `pretty`: one element per line, indented by two spaces; otherwise everything on one line. */
   constructor(readonly pretty = true, initialSize = 1 << 16) {
@@ -88,9 +90,6 @@ export class XmlByteWriter {
   get openElements(): number {
     return this.depth;
   }
-
-  /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
-  limit = Infinity;
 
   /** Make room for n more bytes. */
   reserve(n: number): void {
