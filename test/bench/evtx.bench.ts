@@ -150,13 +150,18 @@ function syntheticEvtx(src: Uint8Array, mb: number, out: string): void {
   fs.closeSync(fd);
 }
 
-/** Peak RSS (MB) of `dump --format xml <file> > /dev/null` in a child process. */
+/**
+ * Peak RSS (MB) of `dump --format xml <file>` in a child process, output and messages discarded
+ * (the rejected-record lines of large files would overflow a pipe's buffer); a preloaded probe
+ * writes the figure to a file at exit.
+ */
 function dumpPeakRss(file: string, dir: string): number {
   const probe = path.join(dir, 'maxrss.js');
-  fs.writeFileSync(probe, "process.on('exit', () => require('fs').writeSync(2, '\\nmaxrss ' + process.resourceUsage().maxRSS + '\\n'));\n");
-  const r = spawnSync(process.execPath, ['-r', probe, CLI, 'dump', '--format', 'xml', file], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const m = /maxrss (\d+)/.exec(r.stderr ?? '');
-  return m ? Number(m[1]) / 1024 : NaN;
+  const result = path.join(dir, 'maxrss.txt');
+  fs.writeFileSync(probe, "process.on('exit', () => require('fs').writeFileSync(process.env.WMIWB_MAXRSS_OUT, String(process.resourceUsage().maxRSS)));\n");
+  fs.rmSync(result, { force: true });
+  spawnSync(process.execPath, ['-r', probe, CLI, 'dump', '--format', 'xml', file], { stdio: 'ignore', env: { ...process.env, WMIWB_MAXRSS_OUT: result } });
+  return fs.existsSync(result) ? Number(fs.readFileSync(result, 'utf8')) / 1024 : NaN;
 }
 
 export async function bench(): Promise<void> {
