@@ -7,12 +7,12 @@ import type { XmlNode } from '../../../shared/model/event-xml';
 import { BinXmlError, binxmlError, parseTokens, Subst, TElement, type BinXmlContext, type TAttr, type TypedXmlElement } from './tokens';
 import { renderValue, VT_BINXML, VT_NULL, type RenderedValue } from './values';
 import { rd16, rd32 } from '../little-endian';
+import { TemplateStore } from './template-store';
 
 /** Template nesting / nested-BinXML depth bound. */
 export const MAX_TEMPLATE_DEPTH = 8;
 
 export interface CompiledTemplate {
-  offset: number;
   /** Nodes in the template tree: what one instance costs against the record's budget. */
   weight: number;
   /** Characters of its names, static attribute values and static text: charged to the text budget per instance. */
@@ -68,7 +68,13 @@ type Val = RenderedValue | Nested | null;
 
 export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
 
-/** The compiled template whose definition header is at chunk offset `off` (parsed once per chunk). */
+/** Definitions seen in earlier chunks (each chunk holds its own copy of the templates it uses). */
+const store = new TemplateStore<CompiledTemplate>();
+
+/**
+ * The compiled template whose definition header is at chunk offset `off`: looked up once per
+ * chunk, parsed unless a copy was seen in an earlier chunk (template-store.ts).
+ */
 export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
   const cached = ctx.templates.get(off);
   if (cached !== undefined) {
@@ -83,7 +89,19 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
     const size = rd32(b, off + 20);
     const start = off + 24;
     if (start + size > b.length) throw binxmlError(`template definition at 0x${off.toString(16)} is missing or damaged (its data overruns the chunk)`, off);
-    const { nodes } = parseTokens(ctx, start, start + size, true, 0, null);
+    const seen = store.find(ctx, off, size);
+    if (seen !== undefined) {
+      ctx.templates.set(off, seen);
+      return seen;
+    }
+    const nameFields: number[] = [];
+    ctx.nameFields = nameFields;
+    let nodes: XmlNode[];
+    try {
+      nodes = parseTokens(ctx, start, start + size, true, 0, null).nodes;
+    } finally {
+      ctx.nameFields = undefined;
+    }
     if (nodes.length === 0) throw binxmlError('empty template definition', off);
     let weight = 0;
     let chars = 0;
@@ -98,8 +116,9 @@ export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
       }
     };
     for (const n of nodes) count(n);
-    const t: CompiledTemplate = { offset: off, id: rd32(b, off + 4), nodes, weight, chars };
+    const t: CompiledTemplate = { id: rd32(b, off + 4), nodes, weight, chars };
     ctx.templates.set(off, t);
+    store.add(ctx, off, size, nameFields, t);
     return t;
   } catch (e) {
     const err = e instanceof BinXmlError ? e : binxmlError(e instanceof Error ? e.message : String(e), off);

@@ -50,6 +50,8 @@ export interface BinXmlContext {
    * thousands of places, and one long name in thousands of elements.
    */
   textBudget?: number;
+  /** When set, the chunk offset of every name field read is added (templates.ts, to store a definition). */
+  nameFields?: number[];
 }
 
 /**
@@ -129,6 +131,7 @@ function nameRef(ctx: BinXmlContext, pos: number, end: number): string {
   if (pos + 4 > end) throw binxmlError('truncated name reference', pos);
   const b = ctx.buf;
   const off = (b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16) | (b[pos + 3] << 24)) >>> 0;
+  if (ctx.nameFields !== undefined) ctx.nameFields.push(pos);
   pos += 4;
   const name = readName(ctx, off);
   if (off === pos) {

@@ -155,15 +155,15 @@ function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
     else w.utf16(b, off, size >>> 1, ATTR, true);
     return;
   }
+  if (t === VT_ANSI) {
+    // Code page text may hold anything: escaped, and possibly blank.
+    if (mode === TEXT) w.textAnsi(b, off, size);
+    else w.ansi(b, off, size, ATTR);
+    return;
+  }
   // Inside an attribute no text run is kept: integers, hex, GUIDs and times go straight to bytes.
   if (mode === ATTR && writeScalarBytes(w, b, off, size, t)) return;
   const s = renderScalar(b, off, size, t) ?? '';
-  if (t === VT_ANSI) {
-    // Code page text may hold anything: escaped, and possibly blank.
-    if (mode === TEXT) w.text(s);
-    else w.utf8(s, ATTR);
-    return;
-  }
   // Every other type renders as ASCII letters, digits and punctuation that need no escaping.
   if (mode === TEXT) w.textAscii(s);
   else w.ascii(s);
@@ -294,6 +294,16 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
     }
     return true;
   }
+  if (t === VT_ANSI) {
+    if (size < 1 || b[off] === 0) w.byte2(0x2f, 0x3e);
+    else {
+      w.byte(0x3e);
+      w.ansi(b, off, size, TEXT);
+      w.bytes(x.closeTag);
+      w.nodes++;
+    }
+    return true;
+  }
   // Integers, hex, GUIDs, times (most System fields): written directly, never empty.
   const mark = w.len;
   w.byte(0x3e);
@@ -307,8 +317,7 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
   if (s === '') w.byte2(0x2f, 0x3e);
   else {
     w.byte(0x3e);
-    if (t === VT_ANSI) w.utf8(s, TEXT);
-    else w.ascii(s);
+    w.ascii(s);
     w.bytes(x.closeTag);
     w.nodes++; // the text node
   }

@@ -1,6 +1,7 @@
 /**
- * The commonest fixed-size values written straight into the XML writer, as ASCII bytes: hex,
- * GUIDs and FILETIMEs without building their strings first, integers through values.ts. The
+ * The commonest fixed-size values written straight into the XML writer, as ASCII bytes: unsigned
+ * integers, hex, GUIDs and FILETIMEs without building their strings first; signed integers
+ * through values.ts. The
  * output is, byte for byte, what binxml/values.ts renders (a test checks it on random values);
  * every other type, and any value outside the ranges handled here, goes through values.ts.
  */
@@ -38,6 +39,21 @@ function hex64(w: XmlByteWriter, lo: number, hi: number): void {
     hex32(w, hi, false);
     hex32(w, lo, true);
   }
+}
+
+/** Decimal digits of `v` (0 <= v < 2^32). */
+function decimal(w: XmlByteWriter, v: number): void {
+  let digits = 1;
+  for (let x = v; x >= 10; x = (x / 10) >>> 0) digits++;
+  w.reserve(digits);
+  const out = w.buf;
+  let p = w.len + digits;
+  w.len = p;
+  do {
+    const q = (v / 10) >>> 0;
+    out[--p] = 0x30 + v - 10 * q;
+    v = q;
+  } while (v !== 0);
 }
 
 /** GUID bytes in the order they print: Data1, Data2, Data3 little-endian, then Data4 as stored. */
@@ -133,8 +149,20 @@ function filetime(w: XmlByteWriter, lo: number, hi: number): boolean {
  */
 export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, size: number, t: number): boolean {
   switch (t) {
-    // Integers: values.ts's own rendering (Number to string is native, quicker than digits by hand).
-    case VT_INT8: case VT_UINT8: case VT_INT16: case VT_UINT16: case VT_INT32: case VT_UINT32: case VT_UINT64:
+    case VT_UINT8:
+      decimal(w, b[o]);
+      return true;
+    case VT_UINT16:
+      decimal(w, b[o] | (b[o + 1] << 8));
+      return true;
+    case VT_UINT32:
+      decimal(w, rd32(b, o));
+      return true;
+    case VT_UINT64:
+      if (rd32(b, o + 4) === 0) decimal(w, rd32(b, o));
+      else w.ascii(renderScalar(b, o, size, t)!);
+      return true;
+    case VT_INT8: case VT_INT16: case VT_INT32:
       w.ascii(renderScalar(b, o, size, t)!);
       return true;
     case VT_HEX32:

@@ -14,6 +14,7 @@
  * Lone UTF-16 surrogates become U+FFFD, as Node's UTF-8 encoder does.
  */
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
+import { CP1252_80 } from '../binxml/values';
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -321,6 +322,13 @@ export class XmlByteWriter {
     if (this.utf16(src, off, n, TEXT, toNul)) this.runNonBlank[this.depth - 1] = 1;
   }
 
+  /** Text content of ANSI (Windows-1252) bytes src[off, off+n), up to the first NUL (escaped and encoded here). */
+  textAnsi(src: Uint8Array, off: number, n: number): void {
+    if (n <= 0 || this.depth === 0 || src[off] === 0) return;
+    this.textStart();
+    if (this.ansi(src, off, n, TEXT)) this.runNonBlank[this.depth - 1] = 1;
+  }
+
   /** Text content known to be ASCII that needs no escaping and is not blank (numbers, dates). */
   textAscii(s: string): void {
     if (s.length === 0 || this.depth === 0) return;
@@ -450,6 +458,47 @@ export class XmlByteWriter {
       b[p++] = 0xe0 | (c >> 12);
       b[p++] = 0x80 | ((c >> 6) & 0x3f);
       b[p++] = 0x80 | (c & 0x3f);
+    }
+    this.len = p;
+    return nonBlank;
+  }
+
+  /**
+   * Encode ANSI bytes src[off, off+n) as UTF-8, up to the first NUL, read as Windows-1252 (as
+   * values.ts decodes them) and escaped for `mode`; returns whether any was not blank.
+   */
+  ansi(src: Uint8Array, off: number, n: number, mode: number): boolean {
+    // Worst case per byte: 3 bytes (0x80..0x9F map above U+07FF), or 6 for an escape.
+    this.reserve(6 * n);
+    const b = this.buf;
+    let p = this.len;
+    let nonBlank = false;
+    const esc = mode === TEXT ? TEXT_ESC : ATTR_ESC;
+    const end = off + n;
+    for (let q = off; q < end; q++) {
+      let c = src[q];
+      if (c < 0x80) {
+        if (c === 0) break;
+        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
+          const e = esc[c]!;
+          for (let k = 0; k < e.length; k++) b[p++] = e[k];
+          nonBlank = true;
+          continue;
+        }
+        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+        b[p++] = c;
+        continue;
+      }
+      if (c < 0xa0) c = CP1252_80[c - 0x80];
+      if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 0x3f);
+        b[p++] = 0x80 | (c & 0x3f);
+      }
     }
     this.len = p;
     return nonBlank;

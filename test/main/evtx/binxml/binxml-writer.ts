@@ -20,7 +20,10 @@ export class BinXmlWriter {
   }
   /** A name reference followed by the name itself (inline). */
   name(s: string): this {
-    this.u32(this.pos + 4);
+    return this.u32(this.pos + 4).nameEntry(s);
+  }
+  /** A name as the chunk stores it (link to the next name, hash, length, characters, NUL), for references to it. */
+  nameEntry(s: string): this {
     let h = 0;
     for (let i = 0; i < s.length; i++) h = (h * 65599 + s.charCodeAt(i)) & 0xffff;
     return this.u32(0).u16(h).u16(s.length).chars(s).u16(0);

@@ -1,0 +1,94 @@
+/**
+ * Template definitions shared across chunks (binxml/template-store.ts): a copy of a definition
+ * in another chunk, at another offset, is compiled once; a definition that differs in any byte,
+ * or names another name, is never mistaken for it, whatever its GUID says.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { BinXmlWriter } from './binxml-writer';
+import { buildRecord } from '../../../../main/evtx/binxml/builder';
+import type { BinXmlContext } from '../../../../main/evtx/binxml/tokens';
+import { serializeXml } from '../../../../shared/model/event-xml';
+import { writeRecordXml } from '../../../../main/evtx/serialize/record-xml';
+import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
+
+interface Chunk {
+  ctx: BinXmlContext;
+  start: number;
+  end: number;
+  defOffset: number;
+}
+
+/**
+ * A chunk-like buffer: `pad` bytes, a name entry (`shared`) that the template's second element
+ * refers to, then one record: a template instance (id `id`) with its definition inline and one
+ * string value. `substType` is the value type the definition declares.
+ */
+function chunk(opts: { pad: number; shared: string; id?: number; substType?: number; value?: string }): Chunk {
+  const w = new BinXmlWriter();
+  for (let i = 0; i < opts.pad; i++) w.u8(0);
+  const nameAt = w.pos;
+  w.nameEntry(opts.shared);
+  const start = w.pos;
+  w.fragmentHeader();
+  const defOffset = w.inlineTemplate(opts.id ?? 0x5151, () => {
+    w.fragmentHeader();
+    w.open('Event', { dep: true }).closeStart();
+    w.u8(0x01).u16(0xffff).u32(0).nameRef(nameAt).closeStart(); // <shared>, its name stored earlier
+    w.subst(0, opts.substType ?? 0x01);
+    w.end().end().eof();
+  });
+  const value = opts.value ?? 'v';
+  w.u32(1).u16(2 * value.length).u8(0x01).u8(0).chars(value);
+  w.eof();
+  const buf = Buffer.from(w.build());
+  return { ctx: { buf, strings: new Map(), templates: new Map() }, start, end: w.pos, defOffset };
+}
+
+function render(c: Chunk): { tree: string; fast: string } {
+  const tree = serializeXml(buildRecord(c.ctx, c.start, c.end));
+  const w = new XmlByteWriter(true, 1024);
+  const err = writeRecordXml({ ...c.ctx, templates: new Map() }, c.start, c.end, w);
+  assert.equal(err, null);
+  return { tree, fast: w.buf.subarray(0, w.len).toString('utf8') };
+}
+
+test('a copy of a definition in another chunk, at another offset, shares its compiled template', () => {
+  const first = chunk({ pad: 0, shared: 'Data', value: 'one' });
+  const copy = chunk({ pad: 40, shared: 'Data', value: 'two' });
+  assert.match(render(first).tree, /<Data>one<\/Data>/);
+  const r = render(copy);
+  assert.match(r.tree, /<Data>two<\/Data>/);
+  assert.equal(r.fast, r.tree);
+  assert.equal(copy.ctx.templates.get(copy.defOffset), first.ctx.templates.get(first.defOffset), 'one compiled template for both');
+});
+
+test('a definition naming another name (same GUID, same bytes, same size) is compiled on its own', () => {
+  const first = chunk({ pad: 0, shared: 'Data', value: 'one' });
+  render(first);
+  const other = chunk({ pad: 40, shared: 'Evil', value: 'two' });
+  const r = render(other);
+  assert.match(r.tree, /<Evil>two<\/Evil>/);
+  assert.equal(r.fast, r.tree);
+  assert.notEqual(other.ctx.templates.get(other.defOffset), first.ctx.templates.get(first.defOffset));
+});
+
+test('a definition differing in one token byte under the same GUID and size is compiled on its own', () => {
+  const first = chunk({ pad: 0, shared: 'Data', id: 0x6262 });
+  render(first);
+  // The substitution's declared type differs (UTF-16 string vs ANSI): one byte.
+  const other = chunk({ pad: 8, shared: 'Data', id: 0x6262, substType: 0x02 });
+  render(other);
+  const a = first.ctx.templates.get(first.defOffset);
+  const b = other.ctx.templates.get(other.defOffset);
+  assert.ok(a !== undefined && b !== undefined);
+  assert.notEqual(a, b);
+});
+
+test('a damaged name where the stored copy had a good one fails as the parse says', () => {
+  render(chunk({ pad: 0, shared: 'Data', id: 0x7373 }));
+  const bad = chunk({ pad: 16, shared: 'Data', id: 0x7373 });
+  // Break the referenced name's hash.
+  (bad.ctx.buf as Buffer)[16 + 4] ^= 0xff;
+  assert.throws(() => buildRecord(bad.ctx, bad.start, bad.end), /fails its hash check/);
+});
