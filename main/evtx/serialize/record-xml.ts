@@ -26,7 +26,9 @@ import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINX
 import { writeScalarBytes } from './value-bytes';
 import { rd16 } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
-import { GENERAL, LEAF_EMPTY, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XProgram } from './xml-program';
+import {
+  GENERAL, LEAF_EMPTY, OP_ATTRS, OP_COPY, OP_LEAF, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XPlan, type XProgram,
+} from './xml-program';
 
 // ---- values ----
 
@@ -241,18 +243,61 @@ function writeStatic(w: XmlByteWriter, x: XElem): void {
     w.writeElement(x.el);
     return;
   }
-  let bytes = w.pretty ? x.staticAt[d] : x.staticCompact;
-  if (bytes === undefined || bytes === null) {
-    const sw = new XmlByteWriter(w.pretty, 256);
-    sw.beginFragment(d);
-    sw.writeElement(x.el);
-    bytes = new Uint8Array(sw.buf.subarray(0, sw.len));
-    if (w.pretty) x.staticAt[d] = bytes;
-    else x.staticCompact = bytes;
-    x.staticNodes = sw.nodes;
-  }
+  const bytes = x.staticBytes(d, w.pretty);
   w.childBytes(bytes, 0, bytes.length);
   w.nodes += x.staticNodes;
+}
+
+const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
+
+/**
+ * The rest of a leaf whose start (and attributes) is written, for scalar value i: `>value` and
+ * `close`, or `empty` when the value renders empty. (`close` and `empty` may carry the bytes
+ * after the leaf: see XPlan.)
+ */
+function leafValue(o: Out, i: number, close: Uint8Array, empty: Uint8Array): void {
+  const { w, f } = o;
+  const b = o.ctx.buf;
+  const t = f.type[i];
+  const off = f.off[i];
+  const size = f.size[i];
+  if (t === VT_STRING || t === VT_EVTXML) {
+    if (size < 2 || (b[off] === 0 && b[off + 1] === 0)) w.bytes(empty);
+    else {
+      w.byte(0x3e);
+      w.utf16(b, off, size >>> 1, TEXT, true);
+      w.bytes(close);
+      w.nodes++; // the text node
+    }
+    return;
+  }
+  if (t === VT_ANSI) {
+    if (size < 1 || b[off] === 0) w.bytes(empty);
+    else {
+      w.byte(0x3e);
+      w.ansi(b, off, size, TEXT);
+      w.bytes(close);
+      w.nodes++;
+    }
+    return;
+  }
+  // Integers, hex, GUIDs, times (most System fields): written directly, never empty.
+  const mark = w.len;
+  w.byte(0x3e);
+  if (writeScalarBytes(w, b, off, size, t)) {
+    w.bytes(close);
+    w.nodes++;
+    return;
+  }
+  w.len = mark;
+  const s = renderScalar(b, off, size, t) ?? '';
+  if (s === '') w.bytes(empty);
+  else {
+    w.byte(0x3e);
+    w.ascii(s);
+    w.bytes(close);
+    w.nodes++;
+  }
 }
 
 /**
@@ -278,50 +323,71 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
     return true;
   }
   if (f.read[i] !== undefined) return null;
-  const b = o.ctx.buf;
-  const t = f.type[i];
-  const off = f.off[i];
-  const size = f.size[i];
   w.openLeaf(x.openBytes(w.openElements, w.pretty));
   writeAttrs(o, x);
-  if (t === VT_STRING || t === VT_EVTXML) {
-    if (size < 2 || (b[off] === 0 && b[off + 1] === 0)) w.byte2(0x2f, 0x3e);
-    else {
-      w.byte(0x3e);
-      w.utf16(b, off, size >>> 1, TEXT, true);
-      w.bytes(x.closeTag);
-      w.nodes++; // the text node
-    }
-    return true;
-  }
-  if (t === VT_ANSI) {
-    if (size < 1 || b[off] === 0) w.byte2(0x2f, 0x3e);
-    else {
-      w.byte(0x3e);
-      w.ansi(b, off, size, TEXT);
-      w.bytes(x.closeTag);
-      w.nodes++;
-    }
-    return true;
-  }
-  // Integers, hex, GUIDs, times (most System fields): written directly, never empty.
-  const mark = w.len;
-  w.byte(0x3e);
-  if (writeScalarBytes(w, b, off, size, t)) {
-    w.bytes(x.closeTag);
-    w.nodes++;
-    return true;
-  }
-  w.len = mark;
-  const s = renderScalar(b, off, size, t) ?? '';
-  if (s === '') w.byte2(0x2f, 0x3e);
-  else {
-    w.byte(0x3e);
-    w.ascii(s);
-    w.bytes(x.closeTag);
-    w.nodes++; // the text node
-  }
+  leafValue(o, i, x.closeTag, SLASH_GT);
   return true;
+}
+
+/** Write a container by its plan (see XPlan), at the writer's depth. */
+function writePlan(o: Out, plan: XPlan): void {
+  const { w, f } = o;
+  const base = w.openElements;
+  w.beginChild();
+  const ops = plan.ops;
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    switch (op.kind) {
+      case OP_COPY:
+        w.bytes(op.bytes!);
+        w.nodes += op.nodes;
+        break;
+      case OP_LEAF: {
+        const x = op.elem!;
+        const i = op.index;
+        const r = i < f.count ? f.read[i] : undefined;
+        if (r !== undefined && f.type[i] !== VT_NULL) {
+          // An array or nested BinXML: the general path writes the element (its start, when
+          // written ahead with the bytes before it, is taken back).
+          if (!op.optional) {
+            w.len -= op.bytes!.length;
+            w.nodes--;
+          }
+          w.enterAt(base + op.depth);
+          writeElem(o, x, false);
+          w.bytes(op.after);
+          w.nodes += op.afterNodes;
+          break;
+        }
+        if (f.isNull(i)) {
+          if (op.optional) {
+            w.bytes(op.after);
+            w.nodes += op.afterNodes;
+            break;
+          }
+          writeAttrs(o, x);
+          w.bytes(op.emptyAfter);
+          w.nodes += op.afterNodes;
+          break;
+        }
+        if (op.optional) {
+          w.bytes(op.bytes!);
+          w.nodes++;
+        }
+        writeAttrs(o, x);
+        leafValue(o, i, op.closeAfter, op.emptyAfter);
+        w.nodes += op.afterNodes;
+        break;
+      }
+      case OP_ATTRS:
+        writeAttrs(o, op.elem!);
+        break;
+      default:
+        w.enterAt(base + op.depth);
+        writeElem(o, op.elem!, false);
+    }
+  }
+  w.enterAt(base);
 }
 
 /** Write one template element with the current values; returns whether anything was written. */
@@ -335,6 +401,12 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
   if (x.kind !== GENERAL) {
     const done = writeLeaf(o, x);
     if (done !== null) return done;
+  } else {
+    const plan = x.planAt(w.openElements, w.pretty);
+    if (plan !== null) {
+      writePlan(o, plan);
+      return true;
+    }
   }
   if (x.optionalOnly) {
     let any = false;

@@ -8,7 +8,7 @@
  */
 import { Subst, TElement, type TAttr } from '../binxml/tokens';
 import type { CompiledTemplate } from '../binxml/templates';
-import { ATTR, encodeEscaped, TEXT } from './xml-writer';
+import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
 import { escapeXmlAttr } from '../../../shared/model/event-xml';
 
 /**
@@ -78,6 +78,37 @@ export class XElem {
     else if (el.children.length === 1 && this.hasSubstChild) this.kind = LEAF_VALUE;
     else this.kind = GENERAL;
   }
+
+  /** This element written whole at `depth` when it is static (see writeStatic in record-xml.ts), made once per depth and layout. */
+  staticBytes(depth: number, pretty: boolean): Uint8Array {
+    let bytes = pretty ? this.staticAt[depth] : this.staticCompact;
+    if (bytes === undefined || bytes === null) {
+      const sw = new XmlByteWriter(pretty, 256);
+      sw.beginFragment(depth);
+      sw.writeElement(this.el);
+      bytes = new Uint8Array(sw.buf.subarray(0, sw.len));
+      if (pretty) this.staticAt[depth] = bytes;
+      else this.staticCompact = bytes;
+      this.staticNodes = sw.nodes;
+    }
+    return bytes;
+  }
+
+  /**
+   * The plan that writes this element and everything below it at `depth` (see XPlan), or null
+   * when its layout depends on its values (it is not a container, see isContainer).
+   */
+  planAt(depth: number, pretty: boolean): XPlan | null {
+    if (pretty) {
+      let p = this.plans[depth];
+      if (p === undefined) p = this.plans[depth] = isContainer(this) ? compilePlan(this, depth, pretty) : null;
+      return p;
+    }
+    if (this.planCompact === undefined) this.planCompact = isContainer(this) ? compilePlan(this, depth, pretty) : null;
+    return this.planCompact;
+  }
+  private plans: Array<XPlan | null> = [];
+  private planCompact: XPlan | null | undefined = undefined;
 
   /** The start of this element opened at `depth` (indentation included in the pretty layout). */
   openBytes(depth: number, pretty: boolean): Uint8Array {
@@ -211,4 +242,154 @@ export function programOf(tpl: CompiledTemplate): XProgram {
     tpl.xml = prog;
   }
   return tpl.xml as XProgram;
+}
+
+// ---- plans: containers written as flat operations ----
+
+/**
+ * Most of a record is containers (System, EventData) of leaves (EventID, Data): the layout of
+ * such an element does not depend on its values, only each leaf's does (`<X>v</X>`, `<X/>` or
+ * nothing). A plan writes a container at one depth as a list of operations: static bytes (tags,
+ * indentation, static elements, merged across element boundaries), one operation per leaf, and
+ * the general element writer for anything else. It gives the same bytes as writing each element
+ * by itself (a test holds the two to the same output on the whole corpus).
+ */
+export const OP_COPY = 0;
+/** A leaf holding one value: `>value</X>` or `/>`, its start written before (or by it, when optional). */
+export const OP_LEAF = 1;
+/** The attributes of an element whose start was just written. */
+export const OP_ATTRS = 2;
+/** An element written by the general writer, opened at `depth` below the plan's. */
+export const OP_ELEMENT = 3;
+
+export class PlanOp {
+  constructor(
+    readonly kind: number,
+    readonly elem: XElem | null,
+    /** OP_COPY: bytes and nodes; OP_LEAF: the element's start (written by the op only when the leaf is optional). */
+    public bytes: Uint8Array | null,
+    public nodes: number,
+    /** Depth of the element below the plan's root. */
+    readonly depth: number,
+  ) {}
+  /** OP_LEAF: its value, whether the leaf is left out when null, and the static bytes after it (with their nodes). */
+  index = 0;
+  optional = false;
+  after: Uint8Array = EMPTY;
+  afterNodes = 0;
+  /** `</X>` + after, and `/>` + after. */
+  closeAfter: Uint8Array = EMPTY;
+  emptyAfter: Uint8Array = EMPTY;
+}
+
+export interface XPlan {
+  ops: PlanOp[];
+}
+
+const EMPTY = new Uint8Array(0);
+const GT = Uint8Array.of(0x3e);
+const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
+
+/** Always written, whatever the values: then a container holding it never renders as `<X/>`. */
+function alwaysWritten(x: XElem): boolean {
+  if (x.kind === LEAF_VALUE) return !(x.children[0] as XSubst).optional;
+  return x.kind !== GENERAL || !x.optionalOnly;
+}
+
+/** An element whose children are all elements, one at least always written: its layout is fixed. */
+function isContainer(x: XElem): boolean {
+  if (x.kind !== GENERAL || x.optionalOnly || x.children.length === 0) return false;
+  let always = false;
+  for (const c of x.children) {
+    if (c.kind === TEXT_NODE || c.kind === SUBST_NODE) return false;
+    if (alwaysWritten(c)) always = true;
+  }
+  return always;
+}
+
+function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
+  const ops: PlanOp[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingNodes = 0;
+  const put = (b: Uint8Array, nodes: number) => {
+    pending.push(b);
+    pendingNodes += nodes;
+  };
+  const flush = () => {
+    if (pending.length === 0 && pendingNodes === 0) return;
+    ops.push(new PlanOp(OP_COPY, null, concatAll(pending), pendingNodes, 0));
+    pending = [];
+    pendingNodes = 0;
+  };
+  const indentClose = (x: XElem, d: number) => {
+    if (!pretty) return x.closeTag;
+    const b = new Uint8Array(1 + 2 * d + x.closeTag.length).fill(0x20);
+    b[0] = 0x0a;
+    b.set(x.closeTag, 1 + 2 * d);
+    return b;
+  };
+  const emit = (x: XElem, d: number) => {
+    if (x.kind === STATIC) {
+      const bytes = x.staticBytes(d, pretty); // (counts its nodes)
+      put(bytes, x.staticNodes);
+    }
+    else if (x.kind === LEAF_EMPTY) {
+      put(x.openBytes(d, pretty), 1);
+      flush();
+      ops.push(new PlanOp(OP_ATTRS, x, null, 0, d - depth));
+      put(SLASH_GT, 0);
+    } else if (x.kind === LEAF_VALUE) {
+      const sub = x.children[0] as XSubst;
+      // A leaf always written has its start merged into the bytes before it.
+      if (!sub.optional) put(x.openBytes(d, pretty), 1);
+      flush();
+      const op = new PlanOp(OP_LEAF, x, x.openBytes(d, pretty), 0, d - depth);
+      op.index = sub.index;
+      op.optional = sub.optional;
+      ops.push(op);
+    } else if (isContainer(x)) {
+      put(x.openBytes(d, pretty), 1);
+      if (x.dattrs !== null) {
+        flush();
+        ops.push(new PlanOp(OP_ATTRS, x, null, 0, d - depth));
+      }
+      put(GT, 0);
+      for (const c of x.children) emit(c as XElem, d + 1);
+      put(indentClose(x, d), 0);
+    } else {
+      flush();
+      ops.push(new PlanOp(OP_ELEMENT, x, null, 0, d - depth));
+    }
+  };
+  emit(root, depth);
+  flush();
+  // Each leaf takes the static bytes after it: one copy per leaf, of `</X>` or `/>` and what follows.
+  const out: PlanOp[] = [];
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    if (op.kind === OP_LEAF) {
+      const next = ops[k + 1];
+      if (next !== undefined && next.kind === OP_COPY) {
+        op.after = next.bytes!;
+        op.afterNodes = next.nodes;
+        k++;
+      }
+      op.closeAfter = concatAll([op.elem!.closeTag, op.after]);
+      op.emptyAfter = concatAll([SLASH_GT, op.after]);
+    }
+    out.push(op);
+  }
+  return { ops: out };
+}
+
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

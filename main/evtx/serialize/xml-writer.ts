@@ -146,6 +146,20 @@ export class XmlByteWriter {
     this.runStart = rs;
   }
 
+  /**
+   * Continue at `depth`, as a child of an element whose start tag is closed and which has
+   * children (a container written by plan, record-xml.ts, hands an element to the general writer).
+   */
+  enterAt(depth: number): void {
+    this.depth = depth;
+    if (depth === 0) return;
+    this.grow(depth);
+    const p = depth - 1;
+    this.startOpen[p] = 0;
+    this.hasChild[p] = 1;
+    this.runStart[p] = -1;
+  }
+
   /** Place child elements rendered ahead (after beginFragment at this depth) from src[start, end). */
   childBytes(src: Uint8Array, start: number, end: number): void {
     if (end <= start) return;
@@ -268,6 +282,11 @@ export class XmlByteWriter {
     this.nodes++;
     if (this.depth > 0) this.childStart();
     this.bytes(open);
+  }
+
+  /** A child element starts here, which the caller writes whole (its start included) and counts. */
+  beginChild(): void {
+    if (this.depth > 0) this.childStart();
   }
 
   /** Begin an attribute: ` name="`; write its value with the ATTR writers, then attrEnd(). */
