@@ -75,7 +75,8 @@ export class TemplateStore<T extends StoredValue> {
       inline[k] = target === at + 4 ? 1 : 0;
       names.push(readName(ctx, target)); // (read by the parse just now: cached)
     }
-    const d = new StoredDefinition(b.slice(off + 4, off + 24 + size), fields, inline, names, value);
+    // A copy (Buffer's slice is a view): the chunk's buffer is reused for the next chunks read.
+    const d = new StoredDefinition(Uint8Array.prototype.slice.call(b, off + 4, off + 24 + size), fields, inline, names, value);
     const key = TemplateStore.key(b, off);
     const list = this.byKey.get(key);
     if (list === undefined) this.byKey.set(key, [d]);

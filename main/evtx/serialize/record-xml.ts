@@ -365,7 +365,7 @@ function writePlan(o: Out, plan: XPlan): void {
             w.nodes += op.afterNodes;
             break;
           }
-          writeAttrs(o, x);
+          if (x.dattrs !== null) writeAttrs(o, x);
           w.bytes(op.emptyAfter);
           w.nodes += op.afterNodes;
           break;
@@ -374,7 +374,7 @@ function writePlan(o: Out, plan: XPlan): void {
           w.bytes(op.bytes!);
           w.nodes++;
         }
-        writeAttrs(o, x);
+        if (x.dattrs !== null) writeAttrs(o, x);
         leafValue(o, i, op.closeAfter, op.emptyAfter);
         w.nodes += op.afterNodes;
         break;
@@ -485,6 +485,13 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
   return null;
 }
 
+function resetScratch(sw: XmlByteWriter | undefined): void {
+  if (sw === undefined) return;
+  sw.truncate(0);
+  sw.shrink(1 << 22);
+  sw.limit = MAX_RECORD_XML_BYTES;
+}
+
 /**
  * Most bytes one record's XML may take (with the text budget, what keeps a hostile record from
  * expanding without end: one long value placed in thousands of slots). Real records take a few KiB.
@@ -501,13 +508,10 @@ export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w
   if (end > ctx.buf.length) end = ctx.buf.length;
   ctx.budget = MAX_RECORD_NODES;
   ctx.textBudget = MAX_RECORD_TEXT;
-  for (const s of scratch)
-    for (const sw of [s.pretty, s.compact])
-      if (sw !== undefined) {
-        sw.truncate(0);
-        sw.shrink(1 << 22);
-        sw.limit = MAX_RECORD_XML_BYTES;
-      }
+  for (let k = 0; k < scratch.length; k++) {
+    resetScratch(scratch[k].pretty);
+    resetScratch(scratch[k].compact);
+  }
   const limit = w.limit;
   w.limit = Math.min(limit, w.len + MAX_RECORD_XML_BYTES);
   try {

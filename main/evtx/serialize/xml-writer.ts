@@ -46,6 +46,13 @@ ATTR_ESC[0x27] = enc('&apos;');
 const NEEDS_ESC = new Uint8Array(128);
 for (let c = 0; c < 128; c++) NEEDS_ESC[c] = (TEXT_ESC[c] ? 1 : 0) | (ATTR_ESC[c] ? 2 : 0);
 
+/** 1 for the ASCII code units written as they are, with no escaping, that are not blank: per escape mode (0, TEXT, ATTR). */
+const PLAIN: Uint8Array[] = [0, 1, 2].map((mode) => {
+  const t = new Uint8Array(128);
+  for (let c = 0x21; c < 0x7f; c++) t[c] = (NEEDS_ESC[c] & mode) === 0 ? 1 : 0;
+  return t;
+});
+
 /** From this many code units on, strings are encoded natively. */
 const NATIVE_MIN = 64;
 const TEXT_SPECIAL = /[&<>]/;
@@ -440,9 +447,18 @@ export class XmlByteWriter {
     let p = this.len;
     let nonBlank = false;
     const esc = mode === TEXT ? TEXT_ESC : ATTR_ESC;
+    const plain = PLAIN[mode];
     const end = off + 2 * n;
     for (let q = off; q < end; q += 2) {
-      let c = src[q] | (src[q + 1] << 8);
+      const lo = src[q];
+      const hi = src[q + 1];
+      // Most characters: printable ASCII needing no escape, copied as they are.
+      if (hi === 0 && lo < 0x80 && plain[lo] !== 0) {
+        b[p++] = lo;
+        nonBlank = true;
+        continue;
+      }
+      let c = lo | (hi << 8);
       if (c === 0 && toNul) break;
       if (c < 0x80) {
         if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {

@@ -24,7 +24,7 @@ interface Chunk {
  * refers to, then one record: a template instance (id `id`) with its definition inline and one
  * string value. `substType` is the value type the definition declares.
  */
-function chunk(opts: { pad: number; shared: string; id?: number; substType?: number; value?: string }): Chunk {
+function chunk(opts: { pad: number; shared: string; id?: number; substType?: number; value?: string; root?: string }): Chunk {
   const w = new BinXmlWriter();
   for (let i = 0; i < opts.pad; i++) w.u8(0);
   const nameAt = w.pos;
@@ -33,7 +33,7 @@ function chunk(opts: { pad: number; shared: string; id?: number; substType?: num
   w.fragmentHeader();
   const defOffset = w.inlineTemplate(opts.id ?? 0x5151, () => {
     w.fragmentHeader();
-    w.open('Event', { dep: true }).closeStart();
+    w.open(opts.root ?? 'Event', { dep: true }).closeStart();
     w.u8(0x01).u16(0xffff).u32(0).nameRef(nameAt).closeStart(); // <shared>, its name stored earlier
     w.subst(0, opts.substType ?? 0x01);
     w.end().end().eof();
@@ -91,4 +91,16 @@ test('a damaged name where the stored copy had a good one fails as the parse say
   // Break the referenced name's hash.
   (bad.ctx.buf as Buffer)[16 + 4] ^= 0xff;
   assert.throws(() => buildRecord(bad.ctx, bad.start, bad.end), /fails its hash check/);
+});
+
+test('a stored definition is a copy: the buffer it was read from may be reused for other chunks', () => {
+  // Workers read runs of chunks into one reused buffer: what was stored must not change with it.
+  const first = chunk({ pad: 0, shared: 'Data', id: 0x8888, root: 'Event' });
+  assert.match(render(first).tree, /^<Event>/);
+  const next = chunk({ pad: 0, shared: 'Data', id: 0x8888, root: 'Evxnt' });
+  (first.ctx.buf as Buffer).set(next.ctx.buf); // the same buffer, now holding another chunk
+  const reused: Chunk = { ...first, ctx: { buf: first.ctx.buf, strings: new Map(), templates: new Map() } };
+  const r = render(reused);
+  assert.match(r.tree, /^<Evxnt>/);
+  assert.equal(r.fast, r.tree);
 });
