@@ -8,8 +8,8 @@
  * the same name. Names are the one part of a definition that depends on its chunk: a name field
  * holds the chunk offset of the name, which is either right there (the name written inline, at
  * its first use in the chunk) or earlier in the chunk. So the fields themselves are not compared;
- * each must be inline where the stored copy's was, and a name elsewhere in the chunk is read (with
- * the same checks the parser makes) and compared. A definition passing this check parses exactly
+ * each must be inline where the stored copy's was, and a name elsewhere in the chunk must hold
+ * the same characters and hash, in bounds (what the parser's readName checks). A definition passing this check parses exactly
  * as the stored one did, so its compiled template is shared as it is (templates are read-only).
  */
 import { rd32 } from '../little-endian';
@@ -28,6 +28,8 @@ class StoredDefinition<T extends StoredValue> {
     readonly fields: Int32Array,
     readonly inline: Uint8Array,
     readonly names: string[],
+    /** Each name's stored hash (it passed readName's check). */
+    readonly hashes: Uint16Array,
     readonly value: T,
   ) {}
 }
@@ -68,15 +70,17 @@ export class TemplateStore<T extends StoredValue> {
     const fields = new Int32Array(n);
     const inline = new Uint8Array(n);
     const names: string[] = [];
+    const hashes = new Uint16Array(n);
     for (let k = 0; k < n; k++) {
       const at = nameFields[k];
       const target = rd32(b, at);
       fields[k] = at - off;
       inline[k] = target === at + 4 ? 1 : 0;
       names.push(readName(ctx, target)); // (read by the parse just now: cached)
+      hashes[k] = b[target + 4] | (b[target + 5] << 8);
     }
     // A copy (Buffer's slice is a view): the chunk's buffer is reused for the next chunks read.
-    const d = new StoredDefinition(Uint8Array.prototype.slice.call(b, off + 4, off + 24 + size), fields, inline, names, value);
+    const d = new StoredDefinition(Uint8Array.prototype.slice.call(b, off + 4, off + 24 + size), fields, inline, names, hashes, value);
     const key = TemplateStore.key(b, off);
     const list = this.byKey.get(key);
     if (list === undefined) this.byKey.set(key, [d]);
@@ -85,6 +89,18 @@ export class TemplateStore<T extends StoredValue> {
     this.count++;
     this.bytes += d.bytes.length;
   }
+}
+
+/**
+ * Whether the name stored at chunk offset `at` is `name`, and reads as readName reads it (in
+ * bounds, with the stored hash `hash` that `name` passed): compared in place, without decoding.
+ */
+function sameName(b: Uint8Array, at: number, name: string, hash: number): boolean {
+  const n = name.length;
+  if (at + 8 + 2 * n > b.length) return false;
+  if ((b[at + 4] | (b[at + 5] << 8)) !== hash || (b[at + 6] | (b[at + 7] << 8)) !== n) return false;
+  for (let i = 0, q = at + 8; i < n; i++, q += 2) if ((b[q] | (b[q + 1] << 8)) !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Whether the definition at `off` is a copy of `d` (see the module comment). */
@@ -106,11 +122,7 @@ function matches<T extends StoredValue>(ctx: BinXmlContext, off: number, d: Stor
     if (isInline) p = stop + 8;
     else {
       p = stop + 4;
-      try {
-        if (readName(ctx, target) !== d.names[k]) return false;
-      } catch {
-        return false; // (the parse will meet the same damage and say so)
-      }
+      if (!sameName(b, target, d.names[k], d.hashes[k])) return false;
     }
   }
   return true;

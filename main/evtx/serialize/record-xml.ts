@@ -54,8 +54,9 @@ class ValueFrame {
   off = new Int32Array(64);
   size = new Int32Array(64);
   type = new Uint8Array(64);
-  /** Values rendered when read: arrays (item strings) and nested BinXML. */
-  read: Array<string[] | NestedXml | undefined> = [];
+  /** Values rendered when read: arrays (item strings) and nested BinXML (most instances have none). */
+  private read: Array<string[] | NestedXml | undefined> = [];
+  private anyRead = false;
 
   reset(count: number): void {
     if (count > this.off.length) {
@@ -66,7 +67,20 @@ class ValueFrame {
       this.type = new Uint8Array(n);
     }
     this.count = count;
-    this.read.length = 0;
+    if (this.anyRead) {
+      this.read.length = 0;
+      this.anyRead = false;
+    }
+  }
+
+  /** Value i as rendered when read (array items, nested BinXML), or undefined for a scalar. */
+  readAt(i: number): string[] | NestedXml | undefined {
+    return this.anyRead ? this.read[i] : undefined;
+  }
+
+  setRead(i: number, v: string[] | NestedXml): void {
+    this.read[i] = v;
+    this.anyRead = true;
   }
 
   isNull(i: number): boolean {
@@ -120,11 +134,11 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
         const err = writeFragment(ctx, dp, dp + size, level + 1, sw);
         if (err !== null) return err;
       }
-      f.read[i] = new NestedXml(sw, start, sw.len, sw.nodes - nodes, rel === undefined || rel < 0 ? -1 : depth, dp, size, level + 1);
+      f.setRead(i, new NestedXml(sw, start, sw.len, sw.nodes - nodes, rel === undefined || rel < 0 ? -1 : depth, dp, size, level + 1));
     } else if ((type & VT_ARRAY) !== 0) {
       const v = renderValue(b, dp, size, type) as string[] | null;
       if (v === null) throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
-      f.read[i] = v;
+      f.setRead(i, v);
       (arrays ??= []).push(v);
     } else if (!scalarWellFormed(b, dp, size, type)) {
       throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
@@ -190,7 +204,7 @@ function placeNested(o: Out, r: NestedXml): void {
 function writeSubst(o: Out, s: XSubst): void {
   const i = s.index;
   if (o.f.isNull(i)) return;
-  const r = o.f.read[i];
+  const r = o.f.readAt(i);
   if (r === undefined) writeScalar(o, i, TEXT);
   else if (r instanceof NestedXml) placeNested(o, r);
   else o.w.text(r.join(' '));
@@ -214,7 +228,7 @@ function writeAttrs(o: Out, x: XElem): void {
       const p = parts[k];
       if (p.kind === TEXT_NODE) w.bytes(p.bytes);
       else if (!f.isNull(p.index)) {
-        const r = f.read[p.index];
+        const r = f.readAt(p.index);
         if (r === undefined) writeScalar(o, p.index, ATTR);
         else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
         // (nested BinXML has no attribute rendering)
@@ -322,7 +336,7 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
     w.byte2(0x2f, 0x3e);
     return true;
   }
-  if (f.read[i] !== undefined) return null;
+  if (f.readAt(i) !== undefined) return null;
   w.openLeaf(x.openBytes(w.openElements, w.pretty));
   writeAttrs(o, x);
   leafValue(o, i, x.closeTag, SLASH_GT);
@@ -345,7 +359,7 @@ function writePlan(o: Out, plan: XPlan): void {
       case OP_LEAF: {
         const x = op.elem!;
         const i = op.index;
-        const r = i < f.count ? f.read[i] : undefined;
+        const r = i < f.count ? f.readAt(i) : undefined;
         if (r !== undefined && f.type[i] !== VT_NULL) {
           // An array or nested BinXML: the general path writes the element (its start, when
           // written ahead with the bytes before it, is taken back).
@@ -419,7 +433,7 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
   if (x.hasSubstChild)
     for (const c of x.children)
       if (c.kind === SUBST_NODE && !f.isNull(c.index)) {
-        const r = f.read[c.index];
+        const r = f.readAt(c.index);
         if (Array.isArray(r)) {
           slot = c;
           items = r;
