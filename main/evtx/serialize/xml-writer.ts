@@ -419,11 +419,13 @@ export class XmlByteWriter {
 
   /**
    * Encode a string as UTF-8, escaped for `mode` (0: not escaped). Returns whether it held a
-   * character that is not blank (for text runs). Strings reach here off the hot path (names,
-   * code page values, trees); Node encodes them.
+   * character that is not blank (for text runs). Strings reach here from trees (records written
+   * without templates), names and array items; short ones are encoded here, long ones by Node.
    */
   utf8(s: string, mode: number): boolean {
-    return s.length > 0 && this.utf8Native(s, mode);
+    const n = s.length;
+    if (n === 0) return false;
+    return n < NATIVE_MIN ? this.utf8Short(s, mode) : this.utf8Native(s, mode);
   }
 
   /**
@@ -446,7 +448,6 @@ export class XmlByteWriter {
     const b = this.buf;
     let p = this.len;
     let nonBlank = false;
-    const esc = mode === TEXT ? TEXT_ESC : ATTR_ESC;
     const plain = PLAIN[mode];
     const end = off + 2 * n;
     for (let q = off; q < end; q += 2) {
@@ -458,41 +459,36 @@ export class XmlByteWriter {
         nonBlank = true;
         continue;
       }
-      let c = lo | (hi << 8);
+      const c = lo | (hi << 8);
       if (c === 0 && toNul) break;
-      if (c < 0x80) {
-        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
-          const e = esc[c]!;
-          for (let k = 0; k < e.length; k++) b[p++] = e[k];
-          nonBlank = true;
-          continue;
-        }
-        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      const d = q + 3 < end ? src[q + 2] | (src[q + 3] << 8) : 0;
+      p = encodeUnit(b, p, c, d, mode);
+      if (isPair(c, d)) q += 2;
+    }
+    this.len = p;
+    return nonBlank;
+  }
+
+  /** A string of fewer than NATIVE_MIN code units, encoded here (see utf8). */
+  private utf8Short(s: string, mode: number): boolean {
+    const n = s.length;
+    this.reserve(6 * n);
+    const b = this.buf;
+    let p = this.len;
+    let nonBlank = false;
+    const plain = PLAIN[mode];
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80 && plain[c] !== 0) {
         b[p++] = c;
+        nonBlank = true;
         continue;
       }
       if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
-      if (c < 0x800) {
-        b[p++] = 0xc0 | (c >> 6);
-        b[p++] = 0x80 | (c & 0x3f);
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = q + 3 < end ? src[q + 2] | (src[q + 3] << 8) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          q += 2;
-          b[p++] = 0xf0 | (c >> 18);
-          b[p++] = 0x80 | ((c >> 12) & 0x3f);
-          b[p++] = 0x80 | ((c >> 6) & 0x3f);
-          b[p++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-        c = 0xfffd;
-      }
-      b[p++] = 0xe0 | (c >> 12);
-      b[p++] = 0x80 | ((c >> 6) & 0x3f);
-      b[p++] = 0x80 | (c & 0x3f);
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      p = encodeUnit(b, p, c, d, mode);
+      if (isPair(c, d)) i++;
     }
     this.len = p;
     return nonBlank;
@@ -508,36 +504,63 @@ export class XmlByteWriter {
     const b = this.buf;
     let p = this.len;
     let nonBlank = false;
-    const esc = mode === TEXT ? TEXT_ESC : ATTR_ESC;
+    const plain = PLAIN[mode];
     const end = off + n;
     for (let q = off; q < end; q++) {
       let c = src[q];
-      if (c < 0x80) {
-        if (c === 0) break;
-        if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
-          const e = esc[c]!;
-          for (let k = 0; k < e.length; k++) b[p++] = e[k];
-          nonBlank = true;
-          continue;
-        }
-        if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
+      if (c < 0x80 && plain[c] !== 0) {
         b[p++] = c;
+        nonBlank = true;
         continue;
       }
-      if (c < 0xa0) c = CP1252_80[c - 0x80];
+      if (c === 0) break;
+      if (c >= 0x80 && c < 0xa0) c = CP1252_80[c - 0x80];
       if (!nonBlank && !isTrimSpace(c)) nonBlank = true;
-      if (c < 0x800) {
-        b[p++] = 0xc0 | (c >> 6);
-        b[p++] = 0x80 | (c & 0x3f);
-      } else {
-        b[p++] = 0xe0 | (c >> 12);
-        b[p++] = 0x80 | ((c >> 6) & 0x3f);
-        b[p++] = 0x80 | (c & 0x3f);
-      }
+      p = encodeUnit(b, p, c, 0, mode);
     }
     this.len = p;
     return nonBlank;
   }
+}
+
+/** A high surrogate followed by a low one: one character, written from both. */
+function isPair(c: number, d: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff;
+}
+
+/**
+ * Write UTF-16 code unit `c` at b[p] as UTF-8, escaped for `mode`; `d` is the unit after it (0
+ * at the end). A surrogate pair is written whole (the caller skips `d`, see isPair); a lone
+ * surrogate becomes U+FFFD, as Node's encoder does. Returns the position after.
+ */
+function encodeUnit(b: Uint8Array, p: number, c: number, d: number, mode: number): number {
+  if (c < 0x80) {
+    if (mode !== 0 && (NEEDS_ESC[c] & mode) !== 0) {
+      const e = (mode === TEXT ? TEXT_ESC : ATTR_ESC)[c]!;
+      for (let k = 0; k < e.length; k++) b[p++] = e[k];
+    } else b[p++] = c;
+    return p;
+  }
+  if (c < 0x800) {
+    b[p++] = 0xc0 | (c >> 6);
+    b[p++] = 0x80 | (c & 0x3f);
+    return p;
+  }
+  if (c >= 0xd800 && c <= 0xdfff) {
+    if (isPair(c, d)) {
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+      b[p++] = 0xf0 | (cp >> 18);
+      b[p++] = 0x80 | ((cp >> 12) & 0x3f);
+      b[p++] = 0x80 | ((cp >> 6) & 0x3f);
+      b[p++] = 0x80 | (cp & 0x3f);
+      return p;
+    }
+    c = 0xfffd;
+  }
+  b[p++] = 0xe0 | (c >> 12);
+  b[p++] = 0x80 | ((c >> 6) & 0x3f);
+  b[p++] = 0x80 | (c & 0x3f);
+  return p;
 }
 
 const encoder = new XmlByteWriter(false, 1024);

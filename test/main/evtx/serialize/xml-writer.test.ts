@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ATTR, TEXT, XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
 import type { XmlElement } from '../../../../shared/model/event-xml';
+import { renderScalar, VT_ANSI } from '../../../../main/evtx/binxml/values';
 
 function pretty(el: XmlElement): string {
   const w = new XmlByteWriter(true, 4);
@@ -83,4 +84,38 @@ test('nodes are counted as a tree holds them (elements and text runs)', () => {
   w.writeElement(el('A', ['a', 'b', el('B', ['c']), 'd']));
   // A, "ab", B, "c", "d"
   assert.equal(w.nodes, 5);
+});
+
+test('the encoders (UTF-16 bytes, strings, code page bytes) agree with Node on random text, escaping and blanks included', () => {
+  const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+  const escape = (s: string, mode: number) => (mode === TEXT ? s.replace(/[&<>]/g, (c) => ESC[c]) : mode === ATTR ? s.replace(/[&<>"']/g, (c) => ESC[c]) : s);
+  const units = ['a', 'Z', '0', ' ', '\t', '\n', '&', '<', '>', '"', "'", '\u00a0', '\u3000', '\u00e9', '\u4e2d', '\ud83d', '\ude00', '\u{1f600}', '\u0085', '\uffff'];
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let k = 0; k < 3000; k++) {
+    const len = rnd(k % 10 === 0 ? 300 : 40);
+    let s = '';
+    while (s.length < len) s += units[rnd(units.length)];
+    for (const mode of [0, TEXT, ATTR]) {
+      const expected = Buffer.from(escape(s, mode), 'utf8');
+      const w = new XmlByteWriter(false, 1);
+      const nb = w.utf16(Buffer.from(s, 'utf16le'), 0, s.length, mode);
+      assert.deepEqual(w.buf.subarray(0, w.len), expected, `utf16 ${JSON.stringify(s)}`);
+      assert.equal(nb, s.trim() !== '', `utf16 blank ${JSON.stringify(s)}`);
+      const w2 = new XmlByteWriter(false, 1);
+      const nb2 = w2.utf8(s, mode);
+      assert.deepEqual(w2.buf.subarray(0, w2.len), expected, `utf8 ${JSON.stringify(s)}`);
+      assert.equal(nb2, s.trim() !== '', `utf8 blank ${JSON.stringify(s)}`);
+    }
+    // Code page 1252 bytes (no NUL), decoded as values.ts decodes them.
+    const bytes = Uint8Array.from({ length: len }, () => 1 + rnd(255));
+    const text = renderScalar(bytes, 0, bytes.length, VT_ANSI) ?? '';
+    const w3 = new XmlByteWriter(false, 1);
+    const nb3 = w3.ansi(bytes, 0, bytes.length, ATTR);
+    assert.deepEqual(w3.buf.subarray(0, w3.len), Buffer.from(escape(text, ATTR), 'utf8'));
+    assert.equal(nb3, text.trim() !== '');
+  }
 });
