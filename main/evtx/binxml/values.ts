@@ -210,13 +210,19 @@ function systimeAt(b: Uint8Array, o: number): string {
   );
 }
 
+/** Bytes of the SID at b[o..o+size) (revision, count, authority, count sub-authorities), or -1 when it does not fit. */
+export function sidLength(b: Uint8Array, o: number, size: number): number {
+  if (size < 8) return -1;
+  const len = 8 + 4 * b[o + 1];
+  return len > size ? -1 : len;
+}
+
 /** SID at b[o..o+size): S-rev-authority-sub... ; returns [string, byteLength] or null if malformed. */
 function sidAt(b: Uint8Array, o: number, size: number): [string, number] | null {
-  if (size < 8) return null;
+  const len = sidLength(b, o, size);
+  if (len < 0) return null;
   const rev = b[o];
   const count = b[o + 1];
-  const len = 8 + 4 * count;
-  if (len > size) return null;
   let auth = 0;
   for (let i = 2; i < 8; i++) auth = auth * 256 + b[o + i];
   let s = 'S-' + rev + '-' + (auth >= 2 ** 32 ? '0x' + auth.toString(16).toUpperCase().padStart(12, '0') : String(auth));
@@ -302,7 +308,7 @@ export function scalarWellFormed(b: Uint8Array, o: number, size: number, t: numb
     case VT_INT64: case VT_UINT64: case VT_REAL64: case VT_FILETIME: case VT_HEX64: return size >= 8;
     case VT_GUID: case VT_SYSTIME: return size >= 16;
     case VT_SIZET: return size === 4 || size === 8;
-    case VT_SID: return sidAt(b, o, size) !== null;
+    case VT_SID: return sidLength(b, o, size) >= 0;
     default: return false;
   }
 }

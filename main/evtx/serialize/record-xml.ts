@@ -216,6 +216,21 @@ function writeAttrs(o: Out, x: XElem): void {
   if (dattrs === null) return; // (static attributes are part of the element's start)
   next: for (let a = 0; a < dattrs.length; a++) {
     const at = dattrs[a];
+    const one = at.single;
+    if (one !== null) {
+      const i = one.index;
+      if (f.isNull(i)) {
+        if (one.optional) continue; // (left out)
+        w.bytes(at.prefix);
+      } else {
+        w.bytes(at.prefix);
+        const r = f.readAt(i);
+        if (r === undefined) writeScalar(o, i, ATTR);
+        else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
+      }
+      w.attrEnd();
+      continue;
+    }
     const parts = at.parts;
     // An optional substitution without a value leaves the attribute out.
     if (at.hasOptional)

@@ -1,12 +1,12 @@
 /**
- * The commonest fixed-size values written straight into the XML writer, as ASCII bytes: unsigned
- * integers, hex, GUIDs and FILETIMEs without building their strings first; signed integers
- * through values.ts. The
+ * The commonest values written straight into the XML writer, as ASCII bytes: unsigned integers,
+ * hex, GUIDs, FILETIMEs and SIDs without building their strings first; signed integers through
+ * values.ts. The
  * output is, byte for byte, what binxml/values.ts renders (a test checks it on random values);
  * every other type, and any value outside the ranges handled here, goes through values.ts.
  */
 import {
-  renderScalar, VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
+  renderScalar, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
   VT_UINT64, VT_UINT8,
 } from '../binxml/values';
 import type { XmlByteWriter } from './xml-writer';
@@ -54,6 +54,22 @@ function decimal(w: XmlByteWriter, v: number): void {
     out[--p] = 0x30 + v - 10 * q;
     v = q;
   } while (v !== 0);
+}
+
+/** A SID (checked well-formed) as S-revision-authority-sub…; false for authorities of 2^32 and over (written in hex by values.ts). */
+function sid(w: XmlByteWriter, b: Uint8Array, o: number): boolean {
+  if (b[o + 2] !== 0 || b[o + 3] !== 0) return false;
+  const auth = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0; // big-endian
+  w.byte2(0x53, 0x2d); // S-
+  decimal(w, b[o]);
+  w.byte(0x2d);
+  decimal(w, auth);
+  const count = b[o + 1];
+  for (let i = 0; i < count; i++) {
+    w.byte(0x2d);
+    decimal(w, rd32(b, o + 8 + 4 * i));
+  }
+  return true;
 }
 
 /** GUID bytes in the order they print: Data1, Data2, Data3 little-endian, then Data4 as stored. */
@@ -183,6 +199,8 @@ export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, siz
       return true;
     case VT_FILETIME:
       return filetime(w, rd32(b, o), rd32(b, o + 4));
+    case VT_SID:
+      return sid(w, b, o);
     default:
       return false;
   }

@@ -43,6 +43,8 @@ interface XAttr {
   /** Static parts (escaped, encoded) and substitutions. */
   parts: Array<XText | XSubst>;
   hasOptional: boolean;
+  /** The value is one substitution and nothing else (most are): written without walking parts. */
+  single: XSubst | null;
 }
 
 type XNode = XElem | XText | XSubst;
@@ -159,10 +161,12 @@ function attrsBytes(attrs: Array<[string, string]>): Uint8Array {
 }
 
 function compileAttr(a: TAttr): XAttr {
+  const parts = a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).bytes, true) : new XSubst(p.index, p.optional)));
   return {
     prefix: tagBytes(' ', a.name, '="'),
-    parts: a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).bytes, true) : new XSubst(p.index, p.optional))),
+    parts,
     hasOptional: a.parts.some((p) => p instanceof Subst && p.optional),
+    single: parts.length === 1 && parts[0].kind === SUBST_NODE ? parts[0] : null,
   };
 }
 

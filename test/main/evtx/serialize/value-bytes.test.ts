@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { writeScalarBytes } from '../../../../main/evtx/serialize/value-bytes';
 import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
 import {
-  renderScalar, VT_FILETIME, VT_GUID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32, VT_UINT64, VT_UINT8,
+  renderScalar, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32, VT_UINT64, VT_UINT8,
 } from '../../../../main/evtx/binxml/values';
 import { mulberry32 } from '../fuzz-lib';
 
@@ -37,4 +37,26 @@ test('integers, hex, GUIDs and FILETIMEs: same text as renderScalar, or left to 
         } else assert.equal(w.len, 0, 'nothing written when the value is left to values.ts');
       }
   assert.ok(direct > 30000, `${direct} values written directly`);
+});
+
+test('SIDs: same text as renderScalar (authorities of 2^32 and over left to it)', () => {
+  const rnd = mulberry32(7);
+  const w = new XmlByteWriter(false, 16);
+  let direct = 0;
+  for (let k = 0; k < 5000; k++) {
+    const count = Math.floor(rnd() * 16);
+    const size = 8 + 4 * count + (k % 4 === 0 ? Math.floor(rnd() * 8) : 0); // (a value may hold bytes after its SID)
+    const b = new Uint8Array(size);
+    for (let i = 0; i < size; i++) b[i] = Math.floor(rnd() * 256);
+    b[1] = count;
+    if (k % 3 !== 0) b[2] = b[3] = 0; // authorities as Windows writes them: under 2^32
+    w.len = 0;
+    const wrote = writeScalarBytes(w, b, 0, size, VT_SID);
+    const expected = renderScalar(b, 0, size, VT_SID);
+    if (wrote) {
+      direct++;
+      assert.equal(w.buf.toString('latin1', 0, w.len), expected, `SID ${Buffer.from(b).toString('hex')}`);
+    } else assert.equal(w.len, 0);
+  }
+  assert.ok(direct > 3000, `${direct} SIDs written directly`);
 });
