@@ -44,45 +44,50 @@ export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {
 
 /**
  * Rejected records of a run, packed for the trip between threads: stale records in slack come
- * by the thousand with a handful of distinct reasons, and one object each cost more to pass than
- * parsing them. Offsets and record numbers (NaN: unknown) in typed arrays, reasons once each.
+ * by the thousand, and one object each cost more to pass than parsing them. Offsets and record
+ * numbers (NaN: unknown) in typed arrays; the reasons one after another in one string, each
+ * ending where `reasonEnds` says (reasons name offsets, so few repeat, and looking each up in a
+ * map to share repeats cost more than sending them).
  */
 export interface PackedRejects {
   offsets: Float64Array;
   numbers: Float64Array;
-  reasonOf: Uint32Array;
-  reasons: string[];
+  reasonEnds: Uint32Array;
+  reasonText: string;
 }
 
 export class RejectPacker {
   private offsets: number[] = [];
   private numbers: number[] = [];
-  private reasonOf: number[] = [];
+  private reasonEnds: number[] = [];
   private reasons: string[] = [];
-  private index = new Map<string, number>();
+  private length = 0;
 
   add(offset: number, recordNumber: number | undefined, reason: string): void {
-    let i = this.index.get(reason);
-    if (i === undefined) {
-      i = this.reasons.push(reason) - 1;
-      this.index.set(reason, i);
-    }
     this.offsets.push(offset);
     this.numbers.push(recordNumber ?? NaN);
-    this.reasonOf.push(i);
+    this.reasons.push(reason);
+    this.length += reason.length;
+    this.reasonEnds.push(this.length);
   }
 
   pack(): PackedRejects {
-    return { offsets: Float64Array.from(this.offsets), numbers: Float64Array.from(this.numbers), reasonOf: Uint32Array.from(this.reasonOf), reasons: this.reasons };
+    return {
+      offsets: Float64Array.from(this.offsets),
+      numbers: Float64Array.from(this.numbers),
+      reasonEnds: Uint32Array.from(this.reasonEnds),
+      reasonText: this.reasons.join(''),
+    };
   }
 }
 
 export function emptyRejects(): PackedRejects {
-  return { offsets: new Float64Array(0), numbers: new Float64Array(0), reasonOf: new Uint32Array(0), reasons: [] };
+  return { offsets: new Float64Array(0), numbers: new Float64Array(0), reasonEnds: new Uint32Array(0), reasonText: '' };
 }
 
 /** The i-th rejected record of a packed list. */
 export function rejectAt(p: PackedRejects, i: number): RejectedRecord {
   const n = p.numbers[i];
-  return { offset: p.offsets[i], recordNumber: Number.isNaN(n) ? undefined : n, reason: p.reasons[p.reasonOf[i]] };
+  const reason = p.reasonText.slice(i === 0 ? 0 : p.reasonEnds[i - 1], p.reasonEnds[i]);
+  return { offset: p.offsets[i], recordNumber: Number.isNaN(n) ? undefined : n, reason };
 }
