@@ -73,58 +73,56 @@ const store = new TemplateStore<CompiledTemplate>();
 
 /**
  * The compiled template whose definition header is at chunk offset `off`: looked up once per
- * chunk, parsed unless a copy was seen in an earlier chunk (template-store.ts).
+ * chunk, parsed unless a copy was seen in an earlier chunk (template-store.ts). A definition
+ * that is unusable comes back as the error, kept for the chunk: stale records in slack name such
+ * definitions by the thousand, and throwing cost more than the rest of such a record.
  */
-export function getTemplate(ctx: BinXmlContext, off: number): CompiledTemplate {
+function loadTemplate(ctx: BinXmlContext, off: number): CompiledTemplate | BinXmlError {
   const cached = ctx.templates.get(off);
-  if (cached !== undefined) {
-    // A definition that failed fails the same way for every record naming it (stale records in
-    // slack often do): the one error is thrown again, not built again.
-    if (cached instanceof BinXmlError) throw cached;
-    return cached as CompiledTemplate;
+  if (cached !== undefined) return cached as CompiledTemplate | BinXmlError;
+  const b = ctx.buf;
+  if (off < 0 || off + 24 > b.length) return failed(ctx, off, binxmlError(`template definition offset 0x${off.toString(16)} out of bounds`, off));
+  const size = rd32(b, off + 20);
+  const start = off + 24;
+  if (start + size > b.length) return failed(ctx, off, binxmlError(`template definition at 0x${off.toString(16)} is missing or damaged (its data overruns the chunk)`, off));
+  const seen = store.find(ctx, off, size);
+  if (seen !== undefined) {
+    ctx.templates.set(off, seen);
+    return seen;
   }
+  const nameFields: number[] = [];
+  ctx.nameFields = nameFields;
+  let nodes: XmlNode[];
   try {
-    const b = ctx.buf;
-    if (off < 0 || off + 24 > b.length) throw binxmlError(`template definition offset 0x${off.toString(16)} out of bounds`, off);
-    const size = rd32(b, off + 20);
-    const start = off + 24;
-    if (start + size > b.length) throw binxmlError(`template definition at 0x${off.toString(16)} is missing or damaged (its data overruns the chunk)`, off);
-    const seen = store.find(ctx, off, size);
-    if (seen !== undefined) {
-      ctx.templates.set(off, seen);
-      return seen;
-    }
-    const nameFields: number[] = [];
-    ctx.nameFields = nameFields;
-    let nodes: XmlNode[];
-    try {
-      nodes = parseTokens(ctx, start, start + size, true, 0, null).nodes;
-    } finally {
-      ctx.nameFields = undefined;
-    }
-    if (nodes.length === 0) throw binxmlError('empty template definition', off);
-    let weight = 0;
-    let chars = 0;
-    const count = (n: XmlNode | Subst): void => {
-      weight++;
-      if (typeof n === 'string') chars += n.length;
-      else if (n instanceof TElement) {
-        chars += n.name.length;
-        if (n.dattrs === null) for (const [k, v] of n.attrs) chars += k.length + v.length;
-        else for (const a of n.dattrs) chars += a.name.length + a.parts.reduce((m, p) => m + (typeof p === 'string' ? p.length : 0), 0);
-        for (const c of n.children) count(c);
-      }
-    };
-    for (const n of nodes) count(n);
-    const t: CompiledTemplate = { id: rd32(b, off + 4), nodes, weight, chars };
-    ctx.templates.set(off, t);
-    store.add(ctx, off, size, nameFields, t);
-    return t;
+    nodes = parseTokens(ctx, start, start + size, true, 0, null).nodes;
   } catch (e) {
-    const err = e instanceof BinXmlError ? e : binxmlError(e instanceof Error ? e.message : String(e), off);
-    ctx.templates.set(off, err);
-    throw err;
+    return failed(ctx, off, e instanceof BinXmlError ? e : binxmlError(e instanceof Error ? e.message : String(e), off));
+  } finally {
+    ctx.nameFields = undefined;
   }
+  if (nodes.length === 0) return failed(ctx, off, binxmlError('empty template definition', off));
+  let weight = 0;
+  let chars = 0;
+  const count = (n: XmlNode | Subst): void => {
+    weight++;
+    if (typeof n === 'string') chars += n.length;
+    else if (n instanceof TElement) {
+      chars += n.name.length;
+      if (n.dattrs === null) for (const [k, v] of n.attrs) chars += k.length + v.length;
+      else for (const a of n.dattrs) chars += a.name.length + a.parts.reduce((m, p) => m + (typeof p === 'string' ? p.length : 0), 0);
+      for (const c of n.children) count(c);
+    }
+  };
+  for (const n of nodes) count(n);
+  const t: CompiledTemplate = { id: rd32(b, off + 4), nodes, weight, chars };
+  ctx.templates.set(off, t);
+  store.add(ctx, off, size, nameFields, t);
+  return t;
+}
+
+function failed(ctx: BinXmlContext, off: number, err: BinXmlError): BinXmlError {
+  ctx.templates.set(off, err);
+  return err;
 }
 
 /** A template instance's header, read and checked: its template, and where its value descriptors start. */
@@ -157,9 +155,8 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
     pos += 24 + rd32(b, pos + 20);
     if (pos > end) throw binxmlError('inline template definition overruns the record', defOff);
   }
-  const cached = ctx.templates.get(defOff);
-  if (cached instanceof BinXmlError) return cached;
-  const tpl = cached !== undefined ? (cached as CompiledTemplate) : getTemplate(ctx, defOff);
+  const tpl = loadTemplate(ctx, defOff);
+  if (tpl instanceof BinXmlError) return tpl;
   // A stale record (slack, damaged chunk) may point at an offset now holding another template: never render with it.
   if (tpl.id !== tplId)
     return binxmlError(`template id mismatch: the record names template 0x${tplId.toString(16)}, the definition at 0x${defOff.toString(16)} is 0x${tpl.id.toString(16)}`, defOff);
