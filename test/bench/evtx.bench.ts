@@ -10,8 +10,10 @@
  * passes, evtxexport's is one reading (it takes seconds). Every pass reads the files from disk
  * (the page cache, after the first), as evtxexport and the workers do.
  *
- * Then peak memory: `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a
- * corpus file repeated) in a child process, whose maximum resident set size is reported.
+ * Then what two threads get on this machine at that moment: the single-thread pass in two child
+ * processes at once against one alone (the ceiling of the workers' figure); and peak memory:
+ * `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a corpus file repeated)
+ * in a child process, whose maximum resident set size is reported.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -135,6 +137,72 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const mbs = (bytes: number, s: number) => `${(bytes / 1e6 / s).toFixed(1).padStart(7)} MB/s`;
 const rps = (records: number, s: number) => `${Math.round(records / s).toString().padStart(8)} records/s`;
 
+/**
+ * What this machine gives two threads at this moment, for the workers' figure: our single-thread
+ * XML pass over `files` timed in one child process alone, then in two child processes at once
+ * (each warms up first, and they start together). Returns 2 x alone / together: 2.0 when two
+ * threads each run at full speed; workers cannot do better than two processes.
+ */
+async function twoProcessCeiling(files: string[], dir: string): Promise<number> {
+  const list = path.join(dir, 'files.json');
+  fs.writeFileSync(list, JSON.stringify(files));
+  const script = path.join(dir, 'pass.js');
+  const dist = path.join(__dirname, '..', '..');
+  fs.writeFileSync(
+    script,
+    `const fs = require('fs');
+const { readEvtxBuffer } = require(${JSON.stringify(path.join(dist, 'main', 'evtx', 'reader'))});
+const { XmlByteWriter } = require(${JSON.stringify(path.join(dist, 'main', 'evtx', 'serialize', 'xml-writer'))});
+const files = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const w = new XmlByteWriter(true, 1 << 22);
+const pass = () => { const t0 = performance.now(); for (const f of files) readEvtxBuffer(fs.readFileSync(f), { record: () => { if (w.len > 1 << 21) w.truncate(0); } }, { xml: w }); return performance.now() - t0; };
+for (let i = 0; i < 3; i++) pass();
+process.stdout.write('ready\\n');
+process.stdin.once('data', () => { process.stdout.write(pass().toFixed(1) + '\\n'); process.exit(0); });
+`,
+  );
+  const run = async (n: number): Promise<number> => {
+    const kids = Array.from({ length: n }, () => spawn(process.execPath, [script, list], { stdio: ['pipe', 'pipe', 'ignore'] }));
+    const lines = kids.map((k) => {
+      const out: string[] = [];
+      let buf = '';
+      const waiters: Array<() => void> = [];
+      k.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          out.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          waiters.splice(0).forEach((f) => f());
+        }
+      });
+      let exited = false;
+      k.on('exit', () => {
+        exited = true;
+        waiters.splice(0).forEach((f) => f());
+      });
+      return async (): Promise<string> => {
+        while (out.length === 0) {
+          if (exited) throw new Error('the timing child process ended early');
+          await new Promise<void>((r) => waiters.push(r));
+        }
+        return out.shift()!;
+      };
+    });
+    await Promise.all(lines.map((l) => l())); // ready
+    for (const k of kids) k.stdin.write('go\n');
+    const ms = await Promise.all(lines.map(async (l) => Number(await l())));
+    return Math.max(...ms);
+  };
+  const ratios: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const alone = await run(1);
+    const together = await run(2);
+    ratios.push((2 * alone) / together);
+  }
+  return median(ratios);
+}
+
 /** A synthetic EVTX of `mb` megabytes: the chunks of `src` repeated, header chunk count and CRC set. */
 function syntheticEvtx(src: Uint8Array, mb: number, out: string): void {
   const chunks = src.subarray(4096);
@@ -225,9 +293,13 @@ export async function bench(): Promise<void> {
   console.log(`parallel speed-up (XML, workers vs 1 thread), per round: ${speedups.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(speedups).toFixed(2)}x (target >= 1.7x)`);
   console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
-  // Peak memory as files grow.
   const dir = tempDir('evtx-bench');
   try {
+    // The ceiling the workers' figure runs into here.
+    const ceiling = await twoProcessCeiling(passFiles, dir);
+    console.log(`two processes at once (the same 1-thread pass in each), speed-up over one alone, median of 3: ${ceiling.toFixed(2)}x (the most two workers can give on this machine now)`);
+
+    // Peak memory as files grow.
     const src = new Uint8Array(fs.readFileSync(path.join(CORPUS, 'evtx', 'parser-edge-cases', 'security.evtx')));
     const peaks: string[] = [];
     for (const mb of [16, 64, 256]) {
