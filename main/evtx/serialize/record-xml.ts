@@ -374,8 +374,18 @@ function writePlan(o: Out, plan: XPlan): void {
       case OP_LEAF: {
         const x = op.elem!;
         const i = op.index;
-        const r = i < f.count ? f.readAt(i) : undefined;
-        if (r !== undefined && f.type[i] !== VT_NULL) {
+        if (i >= f.count || f.type[i] === VT_NULL) {
+          if (op.optional) {
+            w.bytes(op.after);
+            w.nodes += op.afterNodes;
+            break;
+          }
+          if (x.dattrs !== null) writeAttrs(o, x);
+          w.bytes(op.emptyAfter);
+          w.nodes += op.afterNodes;
+          break;
+        }
+        if (f.readAt(i) !== undefined) {
           // An array or nested BinXML: the general path writes the element (its start, when
           // written ahead with the bytes before it, is taken back).
           if (!op.optional) {
@@ -385,17 +395,6 @@ function writePlan(o: Out, plan: XPlan): void {
           w.enterAt(base + op.depth);
           writeElem(o, x, false);
           w.bytes(op.after);
-          w.nodes += op.afterNodes;
-          break;
-        }
-        if (f.isNull(i)) {
-          if (op.optional) {
-            w.bytes(op.after);
-            w.nodes += op.afterNodes;
-            break;
-          }
-          if (x.dattrs !== null) writeAttrs(o, x);
-          w.bytes(op.emptyAfter);
           w.nodes += op.afterNodes;
           break;
         }
