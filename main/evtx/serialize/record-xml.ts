@@ -27,7 +27,8 @@ import { writeScalarBytes } from './value-bytes';
 import { rd16 } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
 import {
-  GENERAL, LEAF_EMPTY, OP_ATTRS, OP_COPY, OP_LEAF, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XPlan, type XProgram,
+  GENERAL, LEAF_EMPTY, OP_ATTR, OP_ATTR_VALUE, OP_COPY, OP_LEAF, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XAttr,
+  type XPlan, type XProgram,
 } from './xml-program';
 
 // ---- values ----
@@ -211,46 +212,45 @@ function writeSubst(o: Out, s: XSubst): void {
 }
 
 function writeAttrs(o: Out, x: XElem): void {
-  const { w, f } = o;
   const dattrs = x.dattrs;
   if (dattrs === null) return; // (static attributes are part of the element's start)
-  next: for (let a = 0; a < dattrs.length; a++) {
-    const at = dattrs[a];
-    const one = at.single;
-    if (one !== null) {
-      const i = one.index;
-      if (f.isNull(i)) {
-        if (one.optional) continue; // (left out)
-        w.bytes(at.prefix);
-      } else {
-        w.bytes(at.prefix);
-        const r = f.readAt(i);
-        if (r === undefined) writeScalar(o, i, ATTR);
-        else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
-      }
-      w.attrEnd();
-      continue;
-    }
-    const parts = at.parts;
-    // An optional substitution without a value leaves the attribute out.
-    if (at.hasOptional)
-      for (let k = 0; k < parts.length; k++) {
-        const p = parts[k];
-        if (p.kind === SUBST_NODE && p.optional && f.isNull(p.index)) continue next;
-      }
+  for (let a = 0; a < dattrs.length; a++) writeAttr(o, dattrs[a]);
+}
+
+/** One attribute holding substitutions: ` name="value"`, or nothing when an optional one has no value. */
+function writeAttr(o: Out, at: XAttr): void {
+  const { w, f } = o;
+  const one = at.single;
+  if (one !== null) {
+    if (one.optional && f.isNull(one.index)) return; // (left out)
     w.bytes(at.prefix);
+    writeAttrValue(o, one.index);
+    w.attrEnd();
+    return;
+  }
+  const parts = at.parts;
+  // An optional substitution without a value leaves the attribute out.
+  if (at.hasOptional)
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
-      if (p.kind === TEXT_NODE) w.bytes(p.bytes);
-      else if (!f.isNull(p.index)) {
-        const r = f.readAt(p.index);
-        if (r === undefined) writeScalar(o, p.index, ATTR);
-        else if (Array.isArray(r)) w.utf8(r.join(' '), ATTR);
-        // (nested BinXML has no attribute rendering)
-      }
+      if (p.kind === SUBST_NODE && p.optional && f.isNull(p.index)) return;
     }
-    w.attrEnd();
+  w.bytes(at.prefix);
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    if (p.kind === TEXT_NODE) w.bytes(p.bytes);
+    else writeAttrValue(o, p.index);
   }
+  w.attrEnd();
+}
+
+/** Value i inside an attribute value (nothing when null; nested BinXML has no attribute rendering). */
+function writeAttrValue(o: Out, i: number): void {
+  const f = o.f;
+  if (f.isNull(i)) return;
+  const r = f.readAt(i);
+  if (r === undefined) writeScalar(o, i, ATTR);
+  else if (Array.isArray(r)) o.w.utf8(r.join(' '), ATTR);
 }
 
 function writeChildren(o: Out, x: XElem, slot: XSubst | null, item: string | null): void {
@@ -407,8 +407,11 @@ function writePlan(o: Out, plan: XPlan): void {
         w.nodes += op.afterNodes;
         break;
       }
-      case OP_ATTRS:
-        writeAttrs(o, op.elem!);
+      case OP_ATTR_VALUE:
+        writeAttrValue(o, op.index);
+        break;
+      case OP_ATTR:
+        writeAttr(o, op.attr!);
         break;
       default:
         w.enterAt(base + op.depth);

@@ -37,7 +37,7 @@ export class XSubst {
   constructor(readonly index: number, readonly optional: boolean) {}
 }
 
-interface XAttr {
+export interface XAttr {
   /** ` name="` */
   prefix: Uint8Array;
   /** Static parts (escaped, encoded) and substitutions. */
@@ -261,10 +261,12 @@ export function programOf(tpl: CompiledTemplate): XProgram {
 export const OP_COPY = 0;
 /** A leaf holding one value: `>value</X>` or `/>`, its start written before (or by it, when optional). */
 export const OP_LEAF = 1;
-/** The attributes of an element whose start was just written. */
-export const OP_ATTRS = 2;
+/** An attribute (with its name) of an element whose start was just written. */
+export const OP_ATTR = 2;
 /** An element written by the general writer, opened at `depth` below the plan's. */
 export const OP_ELEMENT = 3;
+/** The value of an attribute always written, whose name is in the bytes before it. */
+export const OP_ATTR_VALUE = 4;
 
 export class PlanOp {
   constructor(
@@ -276,7 +278,9 @@ export class PlanOp {
     /** Depth of the element below the plan's root. */
     readonly depth: number,
   ) {}
-  /** OP_LEAF: its value, whether the leaf is left out when null, and the static bytes after it (with their nodes). */
+  /** OP_ATTR: the attribute. */
+  attr: XAttr | null = null;
+  /** OP_LEAF, OP_ATTR_VALUE: the value. OP_LEAF: whether the leaf is left out when null, and the static bytes after it (with their nodes). */
   index = 0;
   optional = false;
   after: Uint8Array = EMPTY;
@@ -292,6 +296,7 @@ export interface XPlan {
 
 const EMPTY = new Uint8Array(0);
 const GT = Uint8Array.of(0x3e);
+const QUOTE = Uint8Array.of(0x22);
 const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
 
 /** Always written, whatever the values: then a container holding it never renders as `<X/>`. */
@@ -332,6 +337,26 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
     b.set(x.closeTag, 1 + 2 * d);
     return b;
   };
+  // Attributes of an element always written: the name of one always written (a single value,
+  // not optional) goes with the bytes before it.
+  const attrs = (x: XElem, d: number) => {
+    for (const at of x.dattrs!) {
+      const one = at.single;
+      if (one !== null && !one.optional) {
+        put(at.prefix, 0);
+        flush();
+        const op = new PlanOp(OP_ATTR_VALUE, x, null, 0, d - depth);
+        op.index = one.index;
+        ops.push(op);
+        put(QUOTE, 0);
+      } else {
+        flush();
+        const op = new PlanOp(OP_ATTR, x, null, 0, d - depth);
+        op.attr = at;
+        ops.push(op);
+      }
+    }
+  };
   const emit = (x: XElem, d: number) => {
     if (x.kind === STATIC) {
       const bytes = x.staticBytes(d, pretty); // (counts its nodes)
@@ -339,8 +364,7 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
     }
     else if (x.kind === LEAF_EMPTY) {
       put(x.openBytes(d, pretty), 1);
-      flush();
-      ops.push(new PlanOp(OP_ATTRS, x, null, 0, d - depth));
+      attrs(x, d);
       put(SLASH_GT, 0);
     } else if (x.kind === LEAF_VALUE) {
       const sub = x.children[0] as XSubst;
@@ -353,10 +377,7 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
       ops.push(op);
     } else if (isContainer(x)) {
       put(x.openBytes(d, pretty), 1);
-      if (x.dattrs !== null) {
-        flush();
-        ops.push(new PlanOp(OP_ATTRS, x, null, 0, d - depth));
-      }
+      if (x.dattrs !== null) attrs(x, d);
       put(GT, 0);
       for (const c of x.children) emit(c as XElem, d + 1);
       put(indentClose(x, d), 0);

@@ -1,7 +1,8 @@
 /**
  * Containers written by plan (serialize/xml-program.ts, XPlan): on a hand-written template that
  * holds every kind of child a plan meets (leaves always written and optional ones, as first,
- * middle and last child; attributes with optional values; empty and static elements; arrays and
+ * middle and last child; attributes always written, optional, and of several parts, on leaves,
+ * empty elements and containers; empty and static elements; arrays and
  * nested BinXML in a leaf; mixed content; a container of optional leaves only; a nested value
  * holding a template instance with containers), every combination of null and present values is
  * written by the fast path exactly as the tree path writes it, and counts the same nodes.
@@ -43,6 +44,9 @@ function values(bits: number): Value[] {
     v(8, [STR, utf16z('mixed')]), // in mixed content
     v(9, [STR, utf16z('o1')]), // Opt's only children: optional
     NULL, // (Opt's second)
+    v(10, [STR, utf16z('m')]), // C's optional attribute
+    [STR, utf16z('k')], // in C's attribute of several parts
+    v(11, [STR, utf16z('s<')]), // System's attribute (always written, empty when null)
   ];
 }
 
@@ -72,10 +76,10 @@ function record(bits: number, nestedOptionalNull: boolean): { ctx: BinXmlContext
   w.inlineTemplate(0x7a7a, () => {
     w.fragmentHeader();
     w.open('Event', { attrs: true, dep: true }).attr('xmlns').text('urn:e').closeStart();
-    w.open('System', { dep: true }).closeStart();
+    w.open('System', { attrs: true, dep: true }).attr('s').subst(14, STR).closeStart();
     w.open('A', { dep: true }).closeStart().subst(0, STR).end();
     w.open('B', { dep: true }).closeStart().subst(1, STR, true).end();
-    w.open('C', { attrs: true, dep: true }).attr('n').subst(2, U32).closeEmpty();
+    w.open('C', { attrs: true, dep: true }).attr('n').subst(2, U32).attr('m').subst(12, STR, true).attr('k').text('a').subst(13, STR).text('b').closeEmpty();
     w.open('S', { attrs: true, dep: true }).attr('k').text('v').closeEmpty();
     w.open('D', { attrs: true, dep: true }).attr('q').subst(3, STR, true).closeStart().subst(4, STR).end();
     w.open('Last', { dep: true }).closeStart().subst(5, STR, true).end();
@@ -129,7 +133,7 @@ function nestedNodes(ev: XmlElement): number {
 
 test('containers written by plan match the tree path for every combination of null values', () => {
   let variants = 0;
-  for (let bits = 0; bits < 1 << 10; bits++)
+  for (let bits = 0; bits < 1 << 12; bits++)
     for (const nestedNull of [false, true]) {
       // (nested BinXML matters only when present)
       if (nestedNull && (bits >> 6) & 1) continue;
@@ -145,16 +149,18 @@ test('containers written by plan match the tree path for every combination of nu
       assert.equal(w.openElements, 0);
       variants++;
     }
-  assert.equal(variants, 1024 + 512);
+  assert.equal(variants, 4096 + 2048);
 });
 
 test('the plan covers what it is for: the sample holds containers, and a last optional leaf closes its container', () => {
   // Everything null that may be: Last is left out, and System still closes.
-  const r = record(0b1111111111, false);
+  const r = record(0b111111111111, false);
   const w = new XmlByteWriter(true, 64);
   writeRecordXml(r.ctx, 0, r.end, w);
   const xml = w.buf.toString('utf8', 0, w.len);
   assert.match(xml, /<D\/>\n {2}<\/System>/);
+  assert.match(xml, /<System s="">/);
+  assert.match(xml, /<C n="42" k="akb"\/>/);
   assert.doesNotMatch(xml, /<Last|<B>|<O1/);
   assert.match(xml, /<Opt\/>/); // (its children are elements: it stays, empty)
   // Everything present: arrays repeat, nested BinXML is placed, ANSI is decoded as code page 1252.
@@ -166,4 +172,6 @@ test('the plan covers what it is for: the sample holds containers, and a last op
   assert.match(xml2, /<Data Name="y">\n {6}<Inner>\n {8}<L>in<\/L>\n {8}<M>m<\/M>\n {6}<\/Inner>\n {4}<\/Data>/);
   assert.match(xml2, /<Data Name="z">café €&lt;<\/Data>/);
   assert.match(xml2, /<D q="q&amp;&quot;&lt;"\/>/);
+  assert.match(xml2, /<System s="s&lt;">/);
+  assert.match(xml2, /<C n="42" m="m" k="akb"\/>/);
 });
