@@ -10,24 +10,33 @@ import { parseFilesParallel } from '../../evtx/parallel';
 import { ProgressDisplay } from '../progress-display';
 import type { ImportProgress } from '../../db/case-client';
 
-function write(out: NodeJS.WritableStream, s: Uint8Array, state: { closed: boolean }): Promise<void> | void {
+interface OutputState {
+  closed: boolean;
+  /** Settles when the output drains: one wait, however many writes arrive before it does. */
+  draining: Promise<void> | null;
+}
+
+function write(out: NodeJS.WritableStream, s: Uint8Array, state: OutputState): Promise<void> | void {
   if (state.closed) return;
-  if (!out.write(s))
-    return new Promise((resolve) => {
-      const done = () => {
-        out.off('drain', done);
-        out.off('error', closed);
-        out.off('close', closed);
-        resolve();
-      };
-      const closed = () => {
-        state.closed = true; // e.g. `dump ... | head`: stop writing, finish quietly
-        done();
-      };
-      out.once('drain', done);
-      out.once('error', closed);
-      out.once('close', closed);
-    });
+  if (out.write(s) && state.draining === null) return;
+  // Runs arrive several at a time while the output is full: each waits on the same 'drain' (a
+  // set of listeners each would pile up on the stream).
+  return (state.draining ??= new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('error', closed);
+      out.off('close', closed);
+      state.draining = null;
+      resolve();
+    };
+    const closed = () => {
+      state.closed = true; // e.g. `dump ... | head`: stop writing, finish quietly
+      done();
+    };
+    out.once('drain', done);
+    out.once('error', closed);
+    out.once('close', closed);
+  }));
 }
 
 export const dumpCommand: CliCommand = {
@@ -45,7 +54,7 @@ export const dumpCommand: CliCommand = {
     let problems = 0;
     // Runs of records arrive in file order as text; respect the output's back-pressure.
     let writing: Promise<void> | void = undefined;
-    const state = { closed: false };
+    const state: OutputState = { closed: false, draining: null };
     // A live progress line on a terminal's stderr, cleared before each message and at the end.
     const display = new ProgressDisplay(io.stderr, io.interactive);
     const sizes = files.map((f) => {

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { CORPUS } from './evtxexport';
+import { PassThrough, Writable } from 'node:stream';
+import { CORPUS, findEvtx } from './evtxexport';
 import { dumpCommand } from '../../../main/cli/commands/dump';
 import { UsageError } from '../../../main/cli/command';
 import { parseFile } from './diff-helpers';
@@ -55,6 +55,43 @@ test('dump on a terminal shows live progress on stderr, cleared before messages 
   // Every message and the summary start on a cleared line.
   for (const line of live.err.split('\n').filter((l) => /rejected|record\(s\)/.test(l))) assert.ok(line.startsWith('\r\x1b[2K'), JSON.stringify(line.slice(0, 60)));
   assert.match(live.err, /\r\x1b\[2K2 file\(s\), \d+ record\(s\)/);
+});
+
+test('dump into a slow output waits for it to drain, one wait at a time: every byte arrives, no listeners pile up', async () => {
+  // An output that takes its time (a pipe to a slow reader): small buffer, each write done later.
+  const got: Buffer[] = [];
+  const stdout = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, cb) {
+      got.push(Buffer.from(chunk));
+      setTimeout(cb, 1);
+    },
+  });
+  const stderr = new PassThrough();
+  stderr.resume();
+  let mostWaiting = 0;
+  stdout.on('newListener', (event: string) => {
+    if (event === 'drain') mostWaiting = Math.max(mostWaiting, stdout.listenerCount('drain') + 1);
+  });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    // Small files travel to the workers together and come back together: many runs at once.
+    const files = findEvtx(path.join(CORPUS, 'evtx', 'attack-samples')).slice(0, 40);
+    const code = await dumpCommand.run(['--format', 'xml', ...files], { stdout, stderr, interactive: false });
+    await new Promise<void>((r) => stdout.end(r));
+    assert.equal(code, 0);
+    const quick = await dump(['--format', 'xml', ...files]);
+    assert.ok(Buffer.concat(got).equals(Buffer.from(quick.out)), 'the same output as into a quick stream');
+    // Listeners on the output: one wait at a time, none left behind.
+    assert.equal(mostWaiting, 1);
+    assert.equal(stdout.listenerCount('drain'), 0);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test('dump: bad arguments are usage errors', async () => {
