@@ -9,18 +9,15 @@
  * holds the chunk offset of the name, which is either right there (the name written inline, at
  * its first use in the chunk) or earlier in the chunk. So the fields themselves are not compared;
  * each must be inline where the stored copy's was, and a name elsewhere in the chunk must hold
- * the same characters and hash, in bounds (what the parser's readName checks). A definition passing this check parses exactly
- * as the stored one did, so its compiled template is shared as it is (templates are read-only).
+ * the same characters and hash, in bounds (what the parser's readName checks). A definition
+ * passing this check parses exactly as the stored one did, so its compiled template is shared as
+ * it is (templates are read-only).
  */
 import { rd32 } from '../little-endian';
 import { readName, type BinXmlContext } from './tokens';
 
-/** What a stored definition compiles to (templates.ts's CompiledTemplate, opaque here). */
-export interface StoredValue {
-  id: number;
-}
-
-class StoredDefinition<T extends StoredValue> {
+/** A definition kept, with what it compiles to (`value`: templates.ts's CompiledTemplate, opaque here). */
+class StoredDefinition<T> {
   constructor(
     /** The definition from its GUID to the end of its tokens (header offset + 4 onward). */
     readonly bytes: Uint8Array,
@@ -39,7 +36,7 @@ const MAX_DEFINITIONS = 4096;
 const MAX_BYTES = 16 << 20;
 const MAX_PER_KEY = 8;
 
-export class TemplateStore<T extends StoredValue> {
+export class TemplateStore<T> {
   private byKey = new Map<number, Array<StoredDefinition<T>>>();
   private count = 0;
   private bytes = 0;
@@ -104,7 +101,7 @@ function sameName(b: Uint8Array, at: number, name: string, hash: number): boolea
 }
 
 /** Whether the definition at `off` is a copy of `d` (see the module comment). */
-function matches<T extends StoredValue>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): boolean {
+function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): boolean {
   const b = ctx.buf;
   const s = d.bytes;
   const fields = d.fields;
