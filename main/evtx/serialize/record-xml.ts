@@ -159,31 +159,33 @@ interface Out {
   f: ValueFrame;
 }
 
-/** Write scalar value i as element text (TEXT) or inside an attribute value (ATTR). */
-function writeScalar(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
+/**
+ * Scalar value i's bytes as values.ts renders it, escaped for `mode`, with no layout of their
+ * own (inside an attribute value, or a leaf's text): nothing when it renders empty.
+ */
+function writeValue(o: Out, i: number, mode: typeof TEXT | typeof ATTR): void {
   const { f, w } = o;
   const b = o.ctx.buf;
   const t = f.type[i];
   const off = f.off[i];
   const size = f.size[i];
-  if (t === VT_STRING || t === VT_EVTXML) {
-    // (up to the first NUL)
-    if (mode === TEXT) w.textUtf16(b, off, size >>> 1, true);
-    else w.utf16(b, off, size >>> 1, ATTR, true);
-    return;
-  }
-  if (t === VT_ANSI) {
-    // Code page text may hold anything: escaped, and possibly blank.
-    if (mode === TEXT) w.textAnsi(b, off, size);
-    else w.ansi(b, off, size, ATTR);
-    return;
-  }
-  // Inside an attribute no text run is kept: integers, hex, GUIDs and times go straight to bytes.
-  if (mode === ATTR && writeScalarBytes(w, b, off, size, t)) return;
-  const s = renderScalar(b, off, size, t) ?? '';
-  // Every other type renders as ASCII letters, digits and punctuation that need no escaping.
-  if (mode === TEXT) w.textAscii(s);
-  else w.ascii(s);
+  if (t === VT_STRING || t === VT_EVTXML) w.utf16(b, off, size >>> 1, mode, true); // (up to the first NUL)
+  else if (t === VT_ANSI) w.ansi(b, off, size, mode); // (code page text may hold anything: escaped)
+  // Integers, hex, GUIDs, times, SIDs straight to bytes; the other types render as ASCII letters,
+  // digits and punctuation that need no escaping.
+  else if (!writeScalarBytes(w, b, off, size, t)) w.ascii(renderScalar(b, off, size, t) ?? '');
+}
+
+/** Scalar value i as element content among other content: a text run of the writer's layout. */
+function writeScalarText(o: Out, i: number): void {
+  const { f, w } = o;
+  const b = o.ctx.buf;
+  const t = f.type[i];
+  const off = f.off[i];
+  const size = f.size[i];
+  if (t === VT_STRING || t === VT_EVTXML) w.textUtf16(b, off, size >>> 1, true);
+  else if (t === VT_ANSI) w.textAnsi(b, off, size);
+  else w.textAscii(renderScalar(b, off, size, t) ?? '');
 }
 
 /** Place a nested BinXML value's elements. */
@@ -206,7 +208,7 @@ function writeSubst(o: Out, s: XSubst): void {
   const i = s.index;
   if (o.f.isNull(i)) return;
   const r = o.f.readAt(i);
-  if (r === undefined) writeScalar(o, i, TEXT);
+  if (r === undefined) writeScalarText(o, i);
   else if (r instanceof NestedXml) placeNested(o, r);
   else o.w.text(r.join(' '));
 }
@@ -249,7 +251,7 @@ function writeAttrValue(o: Out, i: number): void {
   const f = o.f;
   if (f.isNull(i)) return;
   const r = f.readAt(i);
-  if (r === undefined) writeScalar(o, i, ATTR);
+  if (r === undefined) writeValue(o, i, ATTR);
   else if (Array.isArray(r)) o.w.utf8(r.join(' '), ATTR);
 }
 
@@ -285,47 +287,16 @@ const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
  * after the leaf: see XPlan.)
  */
 function leafValue(o: Out, i: number, close: Uint8Array, empty: Uint8Array): void {
-  const { w, f } = o;
-  const b = o.ctx.buf;
-  const t = f.type[i];
-  const off = f.off[i];
-  const size = f.size[i];
-  if (t === VT_STRING || t === VT_EVTXML) {
-    if (size < 2 || (b[off] === 0 && b[off + 1] === 0)) w.bytes(empty);
-    else {
-      w.byte(0x3e);
-      w.utf16(b, off, size >>> 1, TEXT, true);
-      w.bytes(close);
-      w.nodes++; // the text node
-    }
-    return;
-  }
-  if (t === VT_ANSI) {
-    if (size < 1 || b[off] === 0) w.bytes(empty);
-    else {
-      w.byte(0x3e);
-      w.ansi(b, off, size, TEXT);
-      w.bytes(close);
-      w.nodes++;
-    }
-    return;
-  }
-  // Integers, hex, GUIDs, times (most System fields): written directly, never empty.
+  const w = o.w;
   const mark = w.len;
   w.byte(0x3e);
-  if (writeScalarBytes(w, b, off, size, t)) {
+  writeValue(o, i, TEXT);
+  if (w.len === mark + 1) {
+    w.len = mark;
+    w.bytes(empty);
+  } else {
     w.bytes(close);
-    w.nodes++;
-    return;
-  }
-  w.len = mark;
-  const s = renderScalar(b, off, size, t) ?? '';
-  if (s === '') w.bytes(empty);
-  else {
-    w.byte(0x3e);
-    w.ascii(s);
-    w.bytes(close);
-    w.nodes++;
+    w.nodes++; // the text node
   }
 }
 
@@ -336,25 +307,18 @@ function leafValue(o: Out, i: number, close: Uint8Array, empty: Uint8Array): voi
  */
 function writeLeaf(o: Out, x: XElem): boolean | null {
   const { w, f } = o;
-  if (x.kind === LEAF_EMPTY) {
-    w.openLeaf(x.openBytes(w.openElements, w.pretty));
-    writeAttrs(o, x);
-    w.byte2(0x2f, 0x3e);
-    return true;
+  let i = -1; // the value, if there is one
+  if (x.kind !== LEAF_EMPTY) {
+    const sub = x.children[0] as XSubst;
+    if (!f.isNull(sub.index)) {
+      if (f.readAt(sub.index) !== undefined) return null;
+      i = sub.index;
+    } else if (sub.optional) return false;
   }
-  const sub = x.children[0] as XSubst;
-  const i = sub.index;
-  if (f.isNull(i)) {
-    if (sub.optional) return false;
-    w.openLeaf(x.openBytes(w.openElements, w.pretty));
-    writeAttrs(o, x);
-    w.byte2(0x2f, 0x3e);
-    return true;
-  }
-  if (f.readAt(i) !== undefined) return null;
   w.openLeaf(x.openBytes(w.openElements, w.pretty));
   writeAttrs(o, x);
-  leafValue(o, i, x.closeTag, SLASH_GT);
+  if (i < 0) w.byte2(0x2f, 0x3e);
+  else leafValue(o, i, x.closeTag, SLASH_GT);
   return true;
 }
 
@@ -374,18 +338,13 @@ function writePlan(o: Out, plan: XPlan): void {
       case OP_LEAF: {
         const x = op.elem!;
         const i = op.index;
-        if (i >= f.count || f.type[i] === VT_NULL) {
-          if (op.optional) {
-            w.bytes(op.after);
-            w.nodes += op.afterNodes;
-            break;
-          }
-          if (x.dattrs !== null) writeAttrs(o, x);
-          w.bytes(op.emptyAfter);
+        const present = i < f.count && f.type[i] !== VT_NULL;
+        if (!present && op.optional) {
+          w.bytes(op.after);
           w.nodes += op.afterNodes;
           break;
         }
-        if (f.readAt(i) !== undefined) {
+        if (present && f.readAt(i) !== undefined) {
           // An array or nested BinXML: the general path writes the element (its start, when
           // written ahead with the bytes before it, is taken back).
           if (!op.optional) {
@@ -403,7 +362,8 @@ function writePlan(o: Out, plan: XPlan): void {
           w.nodes++;
         }
         if (x.dattrs !== null) writeAttrs(o, x);
-        leafValue(o, i, op.closeAfter, op.emptyAfter);
+        if (present) leafValue(o, i, op.closeAfter, op.emptyAfter);
+        else w.bytes(op.emptyAfter);
         w.nodes += op.afterNodes;
         break;
       }
