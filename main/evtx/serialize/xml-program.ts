@@ -69,7 +69,7 @@ export class XElem {
   staticNodes = 0;
 
   constructor(readonly el: TElement, depth: number, substDepth: Map<number, number>) {
-    this.open = el.dattrs === null ? concat(tagBytes('<', el.name, ''), attrsBytes(el.attrs)) : tagBytes('<', el.name, '');
+    this.open = el.dattrs === null ? concatAll([tagBytes('<', el.name, ''), attrsBytes(el.attrs)]) : tagBytes('<', el.name, '');
     this.closeTag = tagBytes('</', el.name, '>');
     this.dattrs = el.dattrs === null ? null : el.dattrs.map(compileAttr);
     this.children = el.children.map((c) => compileNode(c as TElement | Subst | string, depth + 1, substDepth));
@@ -115,14 +115,7 @@ export class XElem {
   /** The start of this element opened at `depth` (indentation included in the pretty layout). */
   openBytes(depth: number, pretty: boolean): Uint8Array {
     if (!pretty || depth === 0) return this.open;
-    let b = this.openAt[depth];
-    if (b === undefined) {
-      b = new Uint8Array(1 + 2 * depth + this.open.length).fill(0x20);
-      b[0] = 0x0a;
-      b.set(this.open, 1 + 2 * depth);
-      this.openAt[depth] = b;
-    }
-    return b;
+    return (this.openAt[depth] ??= indented(this.open, depth));
   }
 }
 
@@ -133,11 +126,12 @@ export interface XProgram {
   substDepth: Map<number, number>;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** `bytes` on a line of their own at `depth`: a newline and two spaces a level before them (pretty layout). */
+function indented(bytes: Uint8Array, depth: number): Uint8Array {
+  const b = new Uint8Array(1 + 2 * depth + bytes.length).fill(0x20);
+  b[0] = 0x0a;
+  b.set(bytes, 1 + 2 * depth);
+  return b;
 }
 
 /** `<name`, `</name>` (names are written unescaped, as the tree layout does), shared across chunks. */
@@ -330,13 +324,6 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
     pending = [];
     pendingNodes = 0;
   };
-  const indentClose = (x: XElem, d: number) => {
-    if (!pretty) return x.closeTag;
-    const b = new Uint8Array(1 + 2 * d + x.closeTag.length).fill(0x20);
-    b[0] = 0x0a;
-    b.set(x.closeTag, 1 + 2 * d);
-    return b;
-  };
   // Attributes of an element always written: the name of one always written (a single value,
   // not optional) goes with the bytes before it.
   const attrs = (x: XElem, d: number) => {
@@ -380,7 +367,7 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
       if (x.dattrs !== null) attrs(x, d);
       put(GT, 0);
       for (const c of x.children) emit(c as XElem, d + 1);
-      put(indentClose(x, d), 0);
+      put(pretty ? indented(x.closeTag, d) : x.closeTag, 0);
     } else {
       flush();
       ops.push(new PlanOp(OP_ELEMENT, x, null, 0, d - depth));
