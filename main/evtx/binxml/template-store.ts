@@ -13,7 +13,7 @@
  * passing this check parses exactly as the stored one did, so its compiled template is shared as
  * it is (templates are read-only).
  */
-import { rd32 } from '../little-endian';
+import { rd16, rd32 } from '../little-endian';
 import { readName, type BinXmlContext } from './tokens';
 
 /** A definition kept, with what it compiles to (`value`: templates.ts's CompiledTemplate, opaque here). */
@@ -74,7 +74,7 @@ export class TemplateStore<T> {
       fields[k] = at - off;
       inline[k] = target === at + 4 ? 1 : 0;
       names.push(readName(ctx, target)); // (read by the parse just now: cached)
-      hashes[k] = b[target + 4] | (b[target + 5] << 8);
+      hashes[k] = rd16(b, target + 4);
     }
     // A copy (Buffer's slice is a view): the chunk's buffer is reused for the next chunks read.
     const d = new StoredDefinition(Uint8Array.prototype.slice.call(b, off + 4, off + 24 + size), fields, inline, names, hashes, value);
@@ -95,8 +95,8 @@ export class TemplateStore<T> {
 function sameName(b: Uint8Array, at: number, name: string, hash: number): boolean {
   const n = name.length;
   if (at + 8 + 2 * n > b.length) return false;
-  if ((b[at + 4] | (b[at + 5] << 8)) !== hash || (b[at + 6] | (b[at + 7] << 8)) !== n) return false;
-  for (let i = 0, q = at + 8; i < n; i++, q += 2) if ((b[q] | (b[q + 1] << 8)) !== name.charCodeAt(i)) return false;
+  if (rd16(b, at + 4) !== hash || rd16(b, at + 6) !== n) return false;
+  for (let i = 0, q = at + 8; i < n; i++, q += 2) if (rd16(b, q) !== name.charCodeAt(i)) return false;
   return true;
 }
 

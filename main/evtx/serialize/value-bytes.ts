@@ -1,16 +1,16 @@
 /**
  * The commonest values written straight into the XML writer, as ASCII bytes: unsigned integers,
  * hex, GUIDs, FILETIMEs and SIDs without building their strings first; signed integers through
- * values.ts. The
- * output is, byte for byte, what binxml/values.ts renders (a test checks it on random values);
- * every other type, and any value outside the ranges handled here, goes through values.ts.
+ * values.ts. The output is, byte for byte, what binxml/values.ts renders (a test checks it on
+ * random values); every other type, and any value outside the ranges handled here, goes through
+ * values.ts.
  */
 import {
   renderScalar, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
   VT_UINT64, VT_UINT8,
 } from '../binxml/values';
 import type { XmlByteWriter } from './xml-writer';
-import { rd32 } from '../little-endian';
+import { rd16, rd32 } from '../little-endian';
 
 const UPPER = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
 const LOWER = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
@@ -169,7 +169,7 @@ export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, siz
       decimal(w, b[o]);
       return true;
     case VT_UINT16:
-      decimal(w, b[o] | (b[o + 1] << 8));
+      decimal(w, rd16(b, o));
       return true;
     case VT_UINT32:
       decimal(w, rd32(b, o));
