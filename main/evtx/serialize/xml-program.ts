@@ -348,8 +348,7 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
     if (x.kind === STATIC) {
       const bytes = x.staticBytes(d, pretty); // (counts its nodes)
       put(bytes, x.staticNodes);
-    }
-    else if (x.kind === LEAF_EMPTY) {
+    } else if (x.kind === LEAF_EMPTY) {
       put(x.openBytes(d, pretty), 1);
       attrs(x, d);
       put(SLASH_GT, 0);
