@@ -28,7 +28,12 @@ class StoredDefinition<T> {
     /** Each name's stored hash (it passed readName's check). */
     readonly hashes: Uint16Array,
     readonly value: T,
-  ) {}
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The bytes, for matches to compare four at a time. */
+  readonly view: DataView;
 }
 
 /** Bounds: hostile files can hold any number of distinct definitions, each up to a chunk long. */
@@ -105,12 +110,14 @@ function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): bo
   const b = ctx.buf;
   const s = d.bytes;
   const fields = d.fields;
+  const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   // Token bytes, skipping each name field and an inline name's link to the next name in the chunk
   // (both chunk offsets): s[i] is the byte at off + 4 + i.
   let p = 4;
   for (let k = 0; k <= fields.length; k++) {
     const stop = k < fields.length ? fields[k] : s.length + 4;
-    for (; p < stop; p++) if (b[off + p] !== s[p - 4]) return false;
+    if (!sameBytes(bv, off + p, d.view, p - 4, stop - p)) return false;
+    p = stop;
     if (k === fields.length) break;
     const at = off + stop;
     const target = rd32(b, at);
@@ -122,5 +129,13 @@ function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): bo
       if (!sameName(b, target, d.names[k], d.hashes[k])) return false;
     }
   }
+  return true;
+}
+
+/** Whether `n` bytes at `ap` in `a` equal those at `bp` in `b`, four at a time. */
+function sameBytes(a: DataView, ap: number, b: DataView, bp: number, n: number): boolean {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (a.getInt32(ap + i, true) !== b.getInt32(bp + i, true)) return false;
+  for (; i < n; i++) if (a.getUint8(ap + i) !== b.getUint8(bp + i)) return false;
   return true;
 }
