@@ -49,9 +49,8 @@ export function readRecordHeader(b: Uint8Array, pos: number, limit: number): Rec
 }
 
 function bodyError(e: unknown): string {
-  const where = e instanceof BinXmlError ? ` at chunk offset 0x${e.offset.toString(16)}` : '';
-  const msg = e instanceof Error ? e.message : String(e);
-  return `BinXML: ${msg}${where}`;
+  if (e instanceof BinXmlError) return `BinXML: ${e.message} at chunk offset 0x${e.offset.toString(16)}`;
+  return `BinXML: ${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** Build the record's event tree from its BinXML. Never throws for malformed content. */

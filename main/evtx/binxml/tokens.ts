@@ -62,19 +62,19 @@ export interface TypedXmlElement extends XmlElement {
   types?: Record<string, number>;
 }
 
-export class BinXmlError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(message);
-  }
+/**
+ * Why a piece of BinXML is unreadable, and where. Not an Error: damaged data is an expected
+ * outcome, met by the thousand in slack (stale records), and an Error's construction (even with
+ * no stack captured) cost as much as the rest of such a record. Thrown and returned as a value;
+ * the record layer (record.ts) turns it into the record's rejection reason.
+ */
+export class BinXmlError {
+  constructor(readonly message: string, readonly offset: number) {}
 }
 
-/** A BinXmlError without a captured stack: damaged data throws often, and stack capture is costly. */
+/** The BinXmlError for `message` at chunk offset `offset`. */
 export function binxmlError(message: string, offset: number): BinXmlError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  const e = new BinXmlError(message, offset);
-  Error.stackTraceLimit = limit;
-  return e;
+  return new BinXmlError(message, offset);
 }
 
 /** A substitution placeholder in a template definition. */

@@ -90,7 +90,7 @@ test('a damaged name where the stored copy had a good one fails as the parse say
   const bad = chunk({ pad: 16, shared: 'Data', id: 0x7373 });
   // Break the referenced name's hash.
   (bad.ctx.buf as Buffer)[16 + 4] ^= 0xff;
-  assert.throws(() => buildRecord(bad.ctx, bad.start, bad.end), /fails its hash check/);
+  assert.throws(() => buildRecord(bad.ctx, bad.start, bad.end), { message: /fails its hash check/ });
 });
 
 test('a stored definition is a copy: the buffer it was read from may be reused for other chunks', () => {
