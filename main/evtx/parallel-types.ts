@@ -8,14 +8,19 @@ import { recordToXmlCompact } from './serialize/xml';
 /** What a worker returns per record: 'jsonl' and 'xml' renderings, 'events' normalized events, 'count' nothing. */
 export type ParallelMode = 'jsonl' | 'xml' | 'events' | 'count';
 
+/** A run of chunks of one file. Chunks are numbered from where they start (after the header block, or at 0 when there is none). */
 export interface ChunkTask {
   id: number;
   file: string;
-  /** File offset of chunk 0 (4096, or 0 for data without a file header). */
-  base: number;
+  /** The file's size when planned. */
+  size: number;
   first: number;
+  /** Chunks in the run, counted as if after a header block (see `last`). */
   count: number;
-  chunkCount: number | null;
+  /** The file's first run: it reports what the file header says. */
+  header: boolean;
+  /** The file's last run: it reads to the end of the file. */
+  last: boolean;
   mode: ParallelMode;
   timeLimitMs: number;
   sourceId: number;

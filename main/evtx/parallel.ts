@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FILE_HEADER_SIZE, parseFileHeader } from './file-header';
-import { CHUNK_SIZE, hasChunkMagic } from './chunk';
+import { FILE_HEADER_SIZE } from './file-header';
+import { CHUNK_SIZE } from './chunk';
 import { rejectAt, type ChunkTask, type ChunkTaskResult, type ParallelMode } from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
@@ -58,8 +58,8 @@ export interface ParallelStats {
 interface Plan {
   fileIndex: number;
   task: ChunkTask;
-  /** Warnings found while planning (file header), delivered before the first run. */
-  headerWarnings: string[];
+  /** Why the file cannot be read at all (delivered in place of its records). */
+  warnings: string[];
   last: boolean;
 }
 
@@ -68,48 +68,32 @@ function chunksPerTask(opts: ParallelOptions): number {
   return Math.max(1, opts.chunksPerTask ?? 16);
 }
 
+/**
+ * A file cut into runs of chunks. Only its size is read here: this thread plans while the
+ * workers parse, and reading every file's header here held both workers idle for a twentieth of
+ * a corpus reading. The workers read the header (parallel-worker.ts): the first run reports what
+ * it says, and the last run reads to the end of the file, wherever the chunks turn out to start.
+ */
 function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nextId: () => number): Plan[] {
-  const plans: Plan[] = [];
-  const warnings: string[] = [];
-  let size = 0;
-  const head = Buffer.alloc(FILE_HEADER_SIZE);
-  let headLen = 0;
+  const task = (size: number, first: number, count: number, last: boolean, timeLimitMs: number): ChunkTask => ({
+    id: nextId(), file: f.path, size, first, count, header: first === 0, last, mode: opts.mode, timeLimitMs,
+    sourceId: f.sourceId ?? fileIndex, sourcePath: f.path, archivePath: f.archivePath,
+  });
+  let size: number;
   try {
     size = fs.statSync(f.path).size;
-    const fd = fs.openSync(f.path, 'r');
-    try {
-      headLen = fs.readSync(fd, head, 0, FILE_HEADER_SIZE, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
   } catch (e) {
-    warnings.push(`cannot read file: ${e instanceof Error ? e.message : String(e)}`);
+    // (a run of no chunks that is not the first: the worker does not open the file)
+    return [{ fileIndex, warnings: [`cannot read file: ${e instanceof Error ? e.message : String(e)}`], last: true, task: { ...task(0, 0, 0, true, 0), header: false } }];
   }
-  const hv = new Uint8Array(head.buffer, head.byteOffset, headLen);
-  const header = parseFileHeader(hv);
-  let base = FILE_HEADER_SIZE;
-  if (header) warnings.push(...header.warnings);
-  else if (hasChunkMagic(hv)) {
-    base = 0;
-    warnings.push('no EVTX file header: data starts with a chunk; reading chunks from offset 0');
-  } else if (headLen > 0) warnings.push('no EVTX file header (bad signature); reading chunks anyway');
-  if (headLen > 0 && headLen < FILE_HEADER_SIZE && base !== 0) warnings.push(`file truncated inside the file header (${headLen} bytes)`);
-  const chunks = size > base ? Math.ceil((size - base) / CHUNK_SIZE) : 0;
-  if (header && chunks < header.chunkCount) warnings.push(`file holds ${chunks} chunks, header says ${header.chunkCount}`);
+  // Chunks follow the 4 KiB header block (the worker finds out when there is none).
+  const chunks = size > FILE_HEADER_SIZE ? Math.ceil((size - FILE_HEADER_SIZE) / CHUNK_SIZE) : 0;
   const per = chunksPerTask(opts);
   const timeLimitMs = opts.timeLimitMs ?? 60000 + Math.ceil(size / 1048576) * 1000;
-  for (let first = 0; first < chunks || (first === 0 && plans.length === 0); first += per) {
-    plans.push({
-      fileIndex,
-      headerWarnings: first === 0 ? warnings : [],
-      last: first + per >= chunks,
-      task: {
-        id: nextId(), file: f.path, base, first, count: Math.min(per, Math.max(0, chunks - first)),
-        chunkCount: header ? header.chunkCount : null, mode: opts.mode, timeLimitMs,
-        sourceId: f.sourceId ?? fileIndex, sourcePath: f.path, archivePath: f.archivePath,
-      },
-    });
-    if (chunks === 0) break;
+  const plans: Plan[] = [];
+  for (let first = 0; first === 0 || first < chunks; first += per) {
+    const last = first + per >= chunks;
+    plans.push({ fileIndex, warnings: [], last, task: task(size, first, Math.min(per, Math.max(0, chunks - first)), last, timeLimitMs) });
   }
   return plans;
 }
@@ -151,33 +135,43 @@ export function parseFilesParallel(files: ParallelFile[], opts: ParallelOptions,
 
 async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: ParallelHandlers): Promise<ParallelStats> {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
+  const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0 };
+  if (files.length === 0) return stats;
+
+  // Files are planned as batches are handed out: the first batches go out after planning a file.
   let ids = 0;
   const plans: Plan[] = [];
-  files.forEach((f, i) => plans.push(...planFile(f, i, opts, () => ids++)));
-  const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0 };
-  if (plans.length === 0) return stats;
-
-  // Runs of small files are handed out together: one message per run cost more than parsing them.
+  let filesPlanned = 0;
+  let plansBatched = 0;
   const per = chunksPerTask(opts);
-  const batches: ChunkTask[][] = [];
-  /** Plan index after each batch's last run. */
-  const batchEnd: number[] = [];
-  for (let i = 0, chunks = 0; i < plans.length; i++) {
-    if (batches.length === 0 || chunks >= per || batches[batches.length - 1].length >= 64) {
-      batches.push([]);
-      batchEnd.push(i);
-      chunks = 0;
+  /** Runs of small files are handed out together: one message per run cost more than parsing them. */
+  const nextBatch = (): ChunkTask[] | null => {
+    const batch: ChunkTask[] = [];
+    let chunks = 0;
+    while (chunks < per && batch.length < 64) {
+      if (plansBatched === plans.length) {
+        if (filesPlanned === files.length) break;
+        plans.push(...planFile(files[filesPlanned], filesPlanned, opts, () => ids++));
+        filesPlanned++;
+        continue;
+      }
+      const t = plans[plansBatched++].task;
+      batch.push(t);
+      chunks += Math.max(1, t.count);
     }
-    batches[batches.length - 1].push(plans[i].task);
-    batchEnd[batchEnd.length - 1] = i + 1;
-    chunks += Math.max(1, plans[i].task.count);
-  }
+    return batch.length > 0 ? batch : null;
+  };
+  // As many workers as there are batches, up to `threads`.
+  const ready: ChunkTask[][] = [];
+  for (let b; ready.length < threads && (b = nextBatch()) !== null; ) ready.push(b);
+  const workers = getWorkers(ready.length);
 
-  const workers = getWorkers(Math.min(threads, batches.length));
   const results = new Map<number, ChunkTaskResult>();
-  let nextDispatch = 0; // batch
   let nextEmit = 0; // plan
+  /** Plan index after each dispatched batch's last run; batches whose runs are all delivered. */
+  const batchEnd: number[] = [];
   let batchesEmitted = 0;
+  let plansDispatched = 0;
   // Results are delivered in file order: room for a slow batch to be overtaken without stalling the others.
   const maxInFlight = threads * 16; // batches
 
@@ -203,7 +197,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         const p = plans[nextEmit];
         const r = results.get(p.task.id)!;
         results.delete(p.task.id);
-        for (const w of p.headerWarnings) h.warning?.(p.fileIndex, w);
+        for (const w of p.warnings) h.warning?.(p.fileIndex, w);
         for (const w of r.warnings) h.warning?.(p.fileIndex, w);
         if (h.item) for (const it of r.items) h.item(p.fileIndex, it);
         if (h.text && r.text !== null && r.text.length > 0) {
@@ -224,8 +218,8 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         if (p.last) h.fileDone?.(p.fileIndex);
         nextEmit++;
       }
-      while (batchesEmitted < batches.length && batchEnd[batchesEmitted] <= nextEmit) batchesEmitted++;
-      if (nextEmit >= plans.length) finish();
+      while (batchesEmitted < batchEnd.length && batchEnd[batchesEmitted] <= nextEmit) batchesEmitted++;
+      if (nextEmit === plans.length && plansBatched === plans.length && filesPlanned === files.length) finish();
     };
     let backpressure: Promise<void> | null = null;
     let waitingForDrain = false;
@@ -247,9 +241,13 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
       }
       for (let round = 0; round < TASKS_QUEUED_PER_WORKER; round++)
         for (const w of workers) {
-          if (nextDispatch >= batches.length || nextDispatch - batchesEmitted >= maxInFlight) return;
+          if (batchEnd.length - batchesEmitted >= maxInFlight) return;
           if (queued.get(w)! > round) continue;
-          w.postMessage(batches[nextDispatch++]);
+          const batch = ready.shift() ?? nextBatch();
+          if (batch === null) return;
+          w.postMessage(batch);
+          plansDispatched += batch.length;
+          batchEnd.push(plansDispatched);
           queued.set(w, queued.get(w)! + 1);
         }
     };

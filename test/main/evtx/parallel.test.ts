@@ -11,6 +11,7 @@ import { closeParallelPool, parseFilesParallel } from '../../../main/evtx/parall
 import { readEvtxBuffer } from '../../../main/evtx/reader';
 import { XmlByteWriter } from '../../../main/evtx/serialize/xml-writer';
 import { CORPUS, findEvtx } from './evtxexport';
+import { tempDir } from '../../helpers/paths';
 
 test('workers write the same XML, in the same order, as one thread; rejects too', async () => {
   const files = [...findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases')), ...findEvtx(path.join(CORPUS, 'evtx', 'attack-samples')).slice(0, 80)];
@@ -38,4 +39,56 @@ test('workers write the same XML, in the same order, as one thread; rejects too'
     assert.equal(stats.records, expected.toString('utf8').split('\n').filter((l) => l.startsWith('<Event')).length);
   }
   await closeParallelPool();
+});
+
+test('damaged and odd files: the workers, which read each header themselves, report what one thread reports', async () => {
+  const src = fs.readFileSync(path.join(CORPUS, 'evtx', 'parser-edge-cases', 'security.evtx')); // 33 chunks
+  const dir = tempDir('parallel-edge');
+  const write = (name: string, bytes: Uint8Array): string => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, bytes);
+    return f;
+  };
+  const badMagic = Buffer.from(src);
+  badMagic[0] = 0x58;
+  const files = [
+    // Chunks without the header block, the last one cut short: they start at 0, and the last run
+    // reads one chunk more than planned from the size.
+    write('headerless.evtx', src.subarray(4096, 4096 + 5 * 65536 + 3000)),
+    write('header-only-part.evtx', src.subarray(0, 2000)),
+    write('fewer-chunks-than-header.evtx', src.subarray(0, 4096 + 3 * 65536)),
+    write('cut-mid-chunk.evtx', src.subarray(0, 4096 + 4 * 65536 + 1000)),
+    write('bad-signature.evtx', badMagic.subarray(0, 4096 + 2 * 65536)),
+    write('empty.evtx', new Uint8Array(0)),
+    path.join(dir, 'missing.evtx'),
+  ];
+  try {
+    const w = new XmlByteWriter(true);
+    const expected = files.map((f) => {
+      const warnings: string[] = [];
+      const rejects: string[] = [];
+      if (!fs.existsSync(f)) return { xml: Buffer.alloc(0), warnings: ['cannot read file'], rejects };
+      readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: (r) => void (r.error !== null && rejects.push(`${r.offset}:${r.error}`)), warning: (m) => void warnings.push(m) }, { xml: w, timeLimitMs: 1e9 });
+      return { xml: w.take(), warnings: warnings.sort(), rejects };
+    });
+    assert.ok(expected[0].warnings.some((m) => m.startsWith('no EVTX file header: data starts with a chunk')));
+    assert.ok(expected[0].xml.length > 0);
+    for (const chunksPerTask of [1, 2]) {
+      const got = files.map(() => ({ xml: [] as Uint8Array[], warnings: [] as string[], rejects: [] as string[] }));
+      await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
+        text: (i, t) => void got[i].xml.push(t),
+        warning: (i, m) => void got[i].warnings.push(m.startsWith('cannot read file') ? 'cannot read file' : m),
+        reject: (i, r) => void got[i].rejects.push(`${r.offset}:${r.reason}`),
+      });
+      files.forEach((f, i) => {
+        const name = `${path.basename(f)}, ${chunksPerTask} chunk(s) a run`;
+        assert.ok(Buffer.concat(got[i].xml).equals(expected[i].xml), `${name}: same XML`);
+        assert.deepEqual(got[i].warnings.sort(), expected[i].warnings, `${name}: same warnings`);
+        assert.deepEqual(got[i].rejects, expected[i].rejects, `${name}: same rejected records`);
+      });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await closeParallelPool();
+  }
 });
