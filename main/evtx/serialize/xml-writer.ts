@@ -451,7 +451,22 @@ export class XmlByteWriter {
     let nonBlank = false;
     const plain = PLAIN[mode];
     const end = off + 2 * n;
+    const view = viewOf(src);
     for (let q = off; q < end; q += 2) {
+      // Two printable ASCII characters needing no escape at a time (most text), from one 32-bit read.
+      while (q + 4 <= end) {
+        const x = view.getUint32(q, true);
+        if ((x & 0xff80ff80) !== 0) break;
+        const c0 = x & 0x7f;
+        const c1 = x >>> 16;
+        if (plain[c0] === 0 || plain[c1] === 0) break;
+        b[p] = c0;
+        b[p + 1] = c1;
+        p += 2;
+        q += 4;
+        nonBlank = true;
+      }
+      if (q >= end) break;
       const lo = src[q];
       const hi = src[q + 1];
       // Most characters: printable ASCII needing no escape, copied as they are.
@@ -522,6 +537,17 @@ export class XmlByteWriter {
     this.len = p;
     return nonBlank;
   }
+}
+
+/** A DataView of the last source buffer asked for (values come from one chunk after another). */
+let viewSrc: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+function viewOf(src: Uint8Array): DataView {
+  if (src !== viewSrc) {
+    view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    viewSrc = src;
+  }
+  return view;
 }
 
 /** A high surrogate followed by a low one: one character, written from both. */

@@ -93,18 +93,28 @@ test('the encoders (UTF-16 bytes, strings, code page bytes) agree with Node on r
   let seed = 7;
   const rnd = (n: number) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed % n;
+    return (seed >>> 8) % n; // (the low bits of this generator repeat with a short period)
   };
   for (let k = 0; k < 3000; k++) {
     const len = rnd(k % 10 === 0 ? 300 : 40);
     let s = '';
-    while (s.length < len) s += units[rnd(units.length)];
+    // Runs of printable ASCII (read two characters at a time) among the other units.
+    while (s.length < len) s += rnd(2) === 0 ? units[rnd(units.length)] : 'abcdefghijklmnopqrstuvwxyz0123456789-.:'.slice(0, 1 + rnd(30));
+    s = s.slice(0, len);
+    // The UTF-16 bytes at an odd or even offset, with printable text around them (a read past either end would
+    // show); and read up to the first NUL, followed by a NUL and more text.
+    const at = rnd(3);
+    const host = Buffer.concat([Buffer.alloc(at, 0x41), Buffer.from(s + 'xy', 'utf16le')]);
+    const hostNul = Buffer.concat([Buffer.alloc(at, 0x41), Buffer.from(s + '\0xy', 'utf16le')]);
     for (const mode of [0, TEXT, ATTR]) {
       const expected = Buffer.from(escape(s, mode), 'utf8');
       const w = new XmlByteWriter(false, 1);
-      const nb = w.utf16(Buffer.from(s, 'utf16le'), 0, s.length, mode);
+      const nb = w.utf16(host, at, s.length, mode);
       assert.deepEqual(w.buf.subarray(0, w.len), expected, `utf16 ${JSON.stringify(s)}`);
       assert.equal(nb, s.trim() !== '', `utf16 blank ${JSON.stringify(s)}`);
+      const wz = new XmlByteWriter(false, 1);
+      assert.equal(wz.utf16(hostNul, at, s.length + 3, mode, true), s.trim() !== '');
+      assert.deepEqual(wz.buf.subarray(0, wz.len), expected, `utf16 up to NUL ${JSON.stringify(s)}`);
       const w2 = new XmlByteWriter(false, 1);
       const nb2 = w2.utf8(s, mode);
       assert.deepEqual(w2.buf.subarray(0, w2.len), expected, `utf8 ${JSON.stringify(s)}`);
