@@ -53,7 +53,7 @@ const PLAIN: Uint8Array[] = [0, 1, 2].map((mode) => {
   return t;
 });
 
-/** From this many code units on, strings are encoded natively. */
+/** From this many code units on, JavaScript strings are encoded natively. */
 const NATIVE_MIN = 64;
 const TEXT_SPECIAL = /[&<>]/;
 const TEXT_SPECIALS = /[&<>]/g;
@@ -62,7 +62,6 @@ const ATTR_SPECIALS = /[&<>"']/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 const escapeChar = (c: string) => ESCAPES[c];
 
-type Ucs2Buffer = Uint8Array & { ucs2Slice?: (start: number, end: number) => string };
 type NodeBuffer = Buffer & { utf8Write(s: string, offset: number): number; latin1Write(s: string, offset: number): number };
 
 /** Where a string goes: element text or an attribute value (they escape differently). */
@@ -434,16 +433,7 @@ export class XmlByteWriter {
    * escaped for `mode`; returns whether any was not blank.
    */
   utf16(src: Uint8Array, off: number, n: number, mode: number, toNul = false): boolean {
-    // Long strings: Node's native UTF-16 decoding and UTF-8 encoding beat a loop here.
-    if (n > NATIVE_MIN && (src as Ucs2Buffer).ucs2Slice !== undefined) {
-      let s = (src as Ucs2Buffer).ucs2Slice!(off, off + 2 * n);
-      if (toNul) {
-        const z = s.indexOf('\0');
-        if (z >= 0) s = s.slice(0, z);
-        if (s.length === 0) return false;
-      }
-      return this.utf8Native(s, mode);
-    }
+    // (All lengths here: with two characters a read, this beat Node's decoding and encoding even for long strings.)
     // Worst case per code unit: 3 bytes, or 6 for an escape (`&quot;`).
     this.reserve(6 * n);
     const b = this.buf;
