@@ -32,13 +32,53 @@ export interface ChunkTaskResult {
   id: number;
   /** 'events' mode: the normalized events. */
   items: NormalizedEvent[];
-  /** 'jsonl' / 'xml' modes: the renderings, one per line ('\n' after each), UTF-8 encoded (transferred, not copied). */
+  /**
+   * 'jsonl' / 'xml' modes: the renderings, one per line ('\n' after each), UTF-8 encoded: where
+   * they are in the worker's shared output (textAt), or, when they did not fit there, in a buffer
+   * of their own (text, transferred, not copied).
+   */
+  textAt: TextPlace | null;
   text: Uint8Array | null;
   rejects: PackedRejects;
   warnings: string[];
   records: number;
   recovered: number;
   bytes: number;
+}
+
+/** A run's text in a worker's shared output: bytes [start, end) of slot `slot`. */
+export interface TextPlace {
+  slot: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * Output memory shared by the main thread and one worker, so that renderings reach the main
+ * thread without being copied, transferred or collected there: handing each run's text over in
+ * a buffer of its own made the main thread's heap account for 100 MB a corpus reading, whose
+ * collections (full ones, in a main thread with a heap of its own to mark) took a fifth of a
+ * parallel pass from the workers.
+ *
+ * `slots` regions of `slotBytes`, each free (state 0) or held (1). The worker takes a free slot for
+ * a batch of runs and writes their texts one after another into it; the main thread hands each
+ * text to the consumer as a view and frees the slot once every text in it has been consumed. A
+ * batch finding no free slot, or outgrowing its slot, sends its texts in buffers of their own.
+ */
+export interface SharedOutput {
+  data: SharedArrayBuffer;
+  states: Int32Array;
+  slots: number;
+  slotBytes: number;
+}
+
+export function createSharedOutput(slots: number, slotBytes: number): SharedOutput {
+  return { data: new SharedArrayBuffer(slots * slotBytes), states: new Int32Array(new SharedArrayBuffer(4 * slots)), slots, slotBytes };
+}
+
+/** The bytes of slot `slot` (a view, not a copy). */
+export function slotBytes(o: SharedOutput, slot: number): Buffer {
+  return Buffer.from(o.data, slot * o.slotBytes, o.slotBytes);
 }
 
 export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {

@@ -1,9 +1,9 @@
 /**
  * Worker thread of the parallel EVTX path: reads a run of chunks of one file straight from disk
  * (chunks are independent: each has its own string and template cache) and returns its records,
- * rendered as asked.
+ * rendered as asked: texts into the output memory it shares with the main thread (SharedOutput).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { CHUNK_SIZE, handleChunk } from './reader';
 import { hasChunkMagic } from './chunk';
@@ -11,12 +11,31 @@ import { FILE_HEADER_SIZE, parseFileHeader } from './file-header';
 import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
-import { deliverRecordTo, emptyRejects, RejectPacker, type ChunkTask, type ChunkTaskResult } from './parallel-types';
+import {
+  deliverRecordTo, emptyRejects, RejectPacker, slotBytes, type ChunkTask, type ChunkTaskResult, type SharedOutput,
+} from './parallel-types';
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
 const headBuf = Buffer.allocUnsafe(FILE_HEADER_SIZE);
-/** 'xml' mode: records are written straight to XML here (no trees). */
-const xmlOut = new XmlByteWriter(true, 1 << 20);
+/** The texts of a batch's runs, one after another: in a slot of the shared output, or in `own` memory. */
+const out = new XmlByteWriter(true, 1 << 20);
+let own = out.buf;
+const shared = (workerData as { output?: SharedOutput } | null)?.output;
+const slots = shared ? Array.from({ length: shared.slots }, (_, i) => slotBytes(shared, i)) : [];
+let nextSlot = 0;
+
+/** A free slot of the shared output, now held; -1 when every one is held. */
+function takeSlot(): number {
+  if (!shared) return -1;
+  for (let k = 0; k < shared.slots; k++) {
+    const i = (nextSlot + k) % shared.slots;
+    if (Atomics.compareExchange(shared.states, i, 0, 1) === 0) {
+      nextSlot = i + 1;
+      return i;
+    }
+  }
+  return -1;
+}
 
 /**
  * Where the file's chunks start, and how many there are, from its header block (read by every
@@ -44,19 +63,22 @@ function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: numbe
 /** The header's chunk count, set by readLayout. */
 let chunkCount: number | null = null;
 
+function failedResult(t: ChunkTask, why: string): ChunkTaskResult {
+  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), warnings: [why], records: 0, recovered: 0, bytes: 0 };
+}
+
+/** Parse a run; its text ('jsonl', 'xml') is written at the end of `out`. */
 function runTask(t: ChunkTask): ChunkTaskResult {
-  const res: ChunkTaskResult = { id: t.id, items: [], text: null, rejects: emptyRejects(), warnings: [], records: 0, recovered: 0, bytes: 0 };
+  const res: ChunkTaskResult = { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), warnings: [], records: 0, recovered: 0, bytes: 0 };
   const rejects = new RejectPacker();
   let parts: string[] = [];
-  const encoded: Buffer[] = [];
-  // Encode each chunk's renderings right away: off-heap bytes keep the GC's young generation small.
+  // Encode each chunk's JSON lines right away: off-heap bytes keep the GC's young generation small.
   const flush = () => {
     if (parts.length === 0) return;
     parts.push('');
-    encoded.push(Buffer.from(parts.join('\n'), 'utf8'));
+    out.utf8(parts.join('\n'), 0);
     parts = [];
   };
-  xmlOut.truncate(0);
   if (t.count === 0 && !t.header) return res; // (the file could not be read when planned)
   const fd = fs.openSync(t.file, 'r');
   try {
@@ -79,7 +101,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
       res.bytes += n;
       if (n < CHUNK_SIZE) res.warnings.push(`file truncated: last chunk has ${n} of ${CHUNK_SIZE} bytes`);
       const buf = runBuf.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + n);
-      handleChunk(buf, off, index, chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? xmlOut : undefined }, {
+      handleChunk(buf, off, index, chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? out : undefined }, {
         record: (r: ChunkRecord) => {
           if (r.error !== null) {
             rejects.add(r.offset, r.recordId, r.error);
@@ -99,26 +121,41 @@ function runTask(t: ChunkTask): ChunkTaskResult {
   }
   flush();
   res.rejects = rejects.pack();
-  if (xmlOut.len > 0) res.text = xmlOut.take();
-  else if (encoded.length > 0) res.text = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
   return res;
 }
 
-/** A batch of runs (several small files travel together); one result per run, texts transferred. */
+/** A batch of runs (several small files travel together); one result per run. */
 parentPort?.on('message', (batch: ChunkTask[]) => {
-  const out: ChunkTaskResult[] = [];
+  const results: ChunkTaskResult[] = [];
   const transfer: ArrayBuffer[] = [];
+  const slot = takeSlot();
+  out.writeInto(slot >= 0 ? slots[slot] : own);
+  let inSlot = false;
   for (const t of batch) {
+    const start = out.len;
     let r: ChunkTaskResult;
     try {
       r = runTask(t);
     } catch (e) {
-      r = { id: t.id, items: [], text: null, rejects: emptyRejects(), warnings: [`worker failed: ${e instanceof Error ? e.message : String(e)}`], records: 0, recovered: 0, bytes: 0 };
+      out.truncate(start);
+      r = failedResult(t, `worker failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const t2 = r.text;
-    // XML comes in a buffer of its own (see take); other text only when it fills its buffer (not pooled).
-    if (t2 && (t.mode === 'xml' || (t2.byteOffset === 0 && t2.byteLength === t2.buffer.byteLength))) transfer.push(t2.buffer as ArrayBuffer);
-    out.push(r);
+    if (out.len > start) {
+      if (slot >= 0 && out.buf === slots[slot]) {
+        r.textAt = { slot, start, end: out.len };
+        inSlot = true;
+      } else {
+        // No slot, or the slot is full: a buffer of its own (Node's pool would share it).
+        const text = Buffer.allocUnsafeSlow(out.len - start);
+        out.buf.copy(text, 0, start, out.len);
+        r.text = text;
+        transfer.push(text.buffer as ArrayBuffer);
+        out.truncate(start);
+      }
+    }
+    results.push(r);
   }
-  parentPort!.postMessage(out, transfer);
+  if (out.buf !== own && (slot < 0 || out.buf !== slots[slot])) own = out.buf; // (grown: keep the larger memory)
+  if (slot >= 0 && !inSlot) Atomics.store(shared!.states, slot, 0); // (the main thread frees slots that hold texts)
+  parentPort!.postMessage(results, transfer);
 });

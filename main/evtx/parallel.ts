@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILE_HEADER_SIZE } from './file-header';
 import { CHUNK_SIZE } from './chunk';
-import { rejectAt, type ChunkTask, type ChunkTaskResult, type ParallelMode } from './parallel-types';
+import {
+  createSharedOutput, rejectAt, type ChunkTask, type ChunkTaskResult, type ParallelMode, type SharedOutput, type TextPlace,
+} from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
 
@@ -26,7 +28,9 @@ export interface ParallelHandlers {
   item?(fileIndex: number, item: NormalizedEvent): void;
   /**
    * 'jsonl' / 'xml' modes: renderings of a run of records, one per line, UTF-8, in file order.
-   * Return a promise (e.g. until the output drains) to hold back further work until it settles.
+   * `text` is a view of memory the workers write into again: it holds the run's text until the
+   * handler returns, or until the promise it returns settles (e.g. once the text is written), which
+   * also holds back further work; copy it to keep it longer.
    */
   text?(fileIndex: number, text: Uint8Array): Promise<void> | void;
   reject?(fileIndex: number, r: RejectedRecord): void;
@@ -102,19 +106,52 @@ function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nex
  * The worker pool, kept between calls (warm JIT) and unref'd so it never keeps the process alive.
  * Calls are serialized: one parse at a time uses the pool.
  */
-let pool: Worker[] = [];
+let pool: PoolWorker[] = [];
 /** Tasks handed to a worker ahead of its results. */
 const TASKS_QUEUED_PER_WORKER = 2;
+/**
+ * Each worker's shared output (see SharedOutput): slots enough for the batches a worker holds and
+ * those waiting to be delivered in order, each of 4 MiB (a batch's text is 1 to 3 MiB; memory is
+ * only committed where written).
+ */
+const OUTPUT_SLOTS = 6;
+const OUTPUT_SLOT_BYTES = 4 << 20;
 let queue: Promise<unknown> = Promise.resolve();
 
-function getWorkers(n: number): Worker[] {
+interface PoolWorker {
+  worker: Worker;
+  output: OutputReader;
+}
+
+/** The main thread's side of a worker's shared output: texts handed out as views, slots freed once they are consumed. */
+class OutputReader {
+  /** Texts handed out and not yet consumed, per slot. */
+  private readonly unread: Int32Array;
+
+  constructor(private readonly output: SharedOutput) {
+    this.unread = new Int32Array(output.slots);
+  }
+
+  /** The text at `at`: a view, valid until release(at). */
+  open(at: TextPlace): Buffer {
+    this.unread[at.slot]++;
+    return Buffer.from(this.output.data, at.slot * this.output.slotBytes + at.start, at.end - at.start);
+  }
+
+  release(at: TextPlace): void {
+    if (--this.unread[at.slot] === 0) Atomics.store(this.output.states, at.slot, 0);
+  }
+}
+
+function getWorkers(n: number): PoolWorker[] {
   const script = path.join(__dirname, 'parallel-worker.js');
   while (pool.length < n) {
+    const output = createSharedOutput(OUTPUT_SLOTS, OUTPUT_SLOT_BYTES);
     // A young generation as large as the main thread's: with the workers' smaller default, one
     // worker ran a quarter slower than the same parse in the main thread (more scavenges).
-    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    const w = new Worker(script, { workerData: { output }, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
     w.unref();
-    pool.push(w);
+    pool.push({ worker: w, output: new OutputReader(output) });
   }
   return pool.slice(0, n);
 }
@@ -123,7 +160,7 @@ function getWorkers(n: number): Worker[] {
 export async function closeParallelPool(): Promise<void> {
   const ws = pool;
   pool = [];
-  await Promise.all(ws.map((w) => w.terminate()));
+  await Promise.all(ws.map((w) => w.worker.terminate()));
 }
 
 /** Parse files with a pool of workers; handlers see every file's records in order. */
@@ -164,9 +201,11 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
   // As many workers as there are batches, up to `threads`.
   const ready: ChunkTask[][] = [];
   for (let b; ready.length < threads && (b = nextBatch()) !== null; ) ready.push(b);
-  const workers = getWorkers(ready.length);
+  const pooled = getWorkers(ready.length);
+  const workers = pooled.map((p) => p.worker);
 
-  const results = new Map<number, ChunkTaskResult>();
+  /** Results not yet delivered, by task, with the shared output their text is in. */
+  const results = new Map<number, { r: ChunkTaskResult; from: OutputReader }>();
   let nextEmit = 0; // plan
   /** Plan index after each dispatched batch's last run; batches whose runs are all delivered. */
   const batchEnd: number[] = [];
@@ -195,20 +234,21 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     const emitReady = () => {
       while (nextEmit < plans.length && results.has(plans[nextEmit].task.id)) {
         const p = plans[nextEmit];
-        const r = results.get(p.task.id)!;
+        const { r, from } = results.get(p.task.id)!;
         results.delete(p.task.id);
+        const place = r.textAt;
         for (const w of p.warnings) h.warning?.(p.fileIndex, w);
         for (const w of r.warnings) h.warning?.(p.fileIndex, w);
         if (h.item) for (const it of r.items) h.item(p.fileIndex, it);
-        if (h.text && r.text !== null && r.text.length > 0) {
-          const wait = h.text(p.fileIndex, r.text);
-          if (wait) {
-            const bp = wait.then(() => {
-              if (backpressure === bp) backpressure = null;
-            });
-            backpressure = bp;
-          }
-        }
+        const wait = h.text && r.text !== null && r.text.length > 0 ? h.text(p.fileIndex, r.text) : undefined;
+        if (wait) {
+          const settled = () => {
+            if (place !== null) from.release(place);
+            if (backpressure === bp) backpressure = null;
+          };
+          const bp: Promise<void> = wait.then(settled, settled);
+          backpressure = bp;
+        } else if (place !== null) from.release(place);
         if (h.reject) for (let k = 0; k < r.rejects.offsets.length; k++) h.reject(p.fileIndex, rejectAt(r.rejects, k));
         stats.bytes += r.bytes;
         stats.records += r.records;
@@ -251,10 +291,13 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
           queued.set(w, queued.get(w)! + 1);
         }
     };
-    for (const w of workers) {
+    for (const { worker: w, output } of pooled) {
       const onMsg = (rs: ChunkTaskResult[]) => {
         queued.set(w, queued.get(w)! - 1);
-        for (const r of rs) results.set(r.id, r);
+        for (const r of rs) {
+          if (r.textAt !== null) r.text = output.open(r.textAt);
+          results.set(r.id, { r, from: output });
+        }
         emitReady();
         fill();
       };

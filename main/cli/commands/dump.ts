@@ -16,9 +16,13 @@ interface OutputState {
   draining: Promise<void> | null;
 }
 
+/**
+ * Write a copy of `s` (a view of the workers' output memory, written into again once this
+ * returns or its promise settles, while a stream may hold what it was given for longer).
+ */
 function write(out: NodeJS.WritableStream, s: Uint8Array, state: OutputState): Promise<void> | void {
   if (state.closed) return;
-  if (out.write(s) && state.draining === null) return;
+  if (out.write(Buffer.from(s)) && state.draining === null) return;
   // Runs arrive several at a time while the output is full: each waits on the same 'drain' (a
   // set of listeners each would pile up on the stream).
   return (state.draining ??= new Promise((resolve) => {

@@ -109,6 +109,17 @@ export class XmlByteWriter {
     this.buf = next;
   }
 
+  /**
+   * Write from the start of `buf`, memory the caller owns (a worker's shared output), with no
+   * element open. When it fills, writing goes on in memory of the writer's own, with what was
+   * written copied there (`buf` is then no longer the writer's `buf`).
+   */
+  writeInto(buf: Buffer): void {
+    this.buf = buf as NodeBuffer;
+    this.len = 0;
+    this.depth = 0;
+  }
+
   /** Take the output back to `len` (a record that failed half-way) and forget open elements. */
   truncate(len: number): void {
     this.len = len;
@@ -188,20 +199,6 @@ export class XmlByteWriter {
       this.runStart[p] = -1;
     }
     this.hasChild[p] = 1;
-  }
-
-  /**
-   * The bytes written so far, in a buffer of their own (not from Node's shared pool, so its
-   * ArrayBuffer holds nothing else and can be transferred to another thread); the writer starts
-   * again in its own buffer. A copy: handing the writer's buffer over and writing on in a new one
-   * was 8% slower, writing into memory not yet in cache.
-   */
-  take(): Buffer {
-    const out = Buffer.allocUnsafeSlow(this.len);
-    out.set(this.buf.subarray(0, this.len));
-    this.len = 0;
-    this.depth = 0;
-    return out;
   }
 
   byte(b: number): void {

@@ -20,14 +20,14 @@ test('workers write the same XML, in the same order, as one thread; rejects too'
   files.forEach((f, i) =>
     readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: (r) => void (r.error !== null && rejects.push(`${i}:${r.offset}:${r.error}`)) }, { xml: w, timeLimitMs: 1e9 }),
   );
-  const expected = w.take();
+  const expected = Buffer.from(w.buf.subarray(0, w.len));
 
   for (const chunksPerTask of [2, 16]) {
     const parts: Uint8Array[] = [];
     const parRejects: string[] = [];
     const done: number[] = [];
     const stats = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
-      text: (_i, t) => void parts.push(t),
+      text: (_i, t) => void parts.push(Buffer.from(t)), // (a view of memory the workers write into again)
       reject: (i, r) => void parRejects.push(`${i}:${r.offset}:${r.reason}`),
       fileDone: (i) => void done.push(i),
     });
@@ -63,20 +63,20 @@ test('damaged and odd files: the workers, which read each header themselves, rep
     path.join(dir, 'missing.evtx'),
   ];
   try {
-    const w = new XmlByteWriter(true);
     const expected = files.map((f) => {
+      const w = new XmlByteWriter(true);
       const warnings: string[] = [];
       const rejects: string[] = [];
       if (!fs.existsSync(f)) return { xml: Buffer.alloc(0), warnings: ['cannot read file'], rejects };
       readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: (r) => void (r.error !== null && rejects.push(`${r.offset}:${r.error}`)), warning: (m) => void warnings.push(m) }, { xml: w, timeLimitMs: 1e9 });
-      return { xml: w.take(), warnings: warnings.sort(), rejects };
+      return { xml: Buffer.from(w.buf.subarray(0, w.len)), warnings: warnings.sort(), rejects };
     });
     assert.ok(expected[0].warnings.some((m) => m.startsWith('no EVTX file header: data starts with a chunk')));
     assert.ok(expected[0].xml.length > 0);
     for (const chunksPerTask of [1, 2]) {
       const got = files.map(() => ({ xml: [] as Uint8Array[], warnings: [] as string[], rejects: [] as string[] }));
       await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
-        text: (i, t) => void got[i].xml.push(t),
+        text: (i, t) => void got[i].xml.push(Buffer.from(t)),
         warning: (i, m) => void got[i].warnings.push(m.startsWith('cannot read file') ? 'cannot read file' : m),
         reject: (i, r) => void got[i].rejects.push(`${r.offset}:${r.reason}`),
       });
@@ -91,4 +91,32 @@ test('damaged and odd files: the workers, which read each header themselves, rep
     fs.rmSync(dir, { recursive: true, force: true });
     await closeParallelPool();
   }
+});
+
+test("the workers' output memory: a text stays intact until its consumer's promise settles; batches outgrowing a slot still arrive whole", async () => {
+  const files = findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases'));
+  const w = new XmlByteWriter(true);
+  for (const f of files) readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: () => undefined }, { xml: w, timeLimitMs: 1e9 });
+  const expected = Buffer.from(w.buf.subarray(0, w.len));
+  // 64 chunks a batch: several files' XML together passes a slot's 4 MiB, and the rest of the batch comes in buffers of its own.
+  for (const chunksPerTask of [64, 4]) {
+    const parts: Buffer[] = [];
+    let changed = 0;
+    await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
+      // A consumer that takes its time: the text is read again when its promise settles.
+      text: (_i, t) => {
+        const copy = Buffer.from(t);
+        parts.push(copy);
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            if (!copy.equals(t)) changed++;
+            resolve();
+          }, 1),
+        );
+      },
+    });
+    assert.equal(changed, 0, `${chunksPerTask} chunks a batch: no text was written over before it was consumed`);
+    assert.ok(Buffer.concat(parts).equals(expected), `${chunksPerTask} chunks a batch: same bytes as one thread`);
+  }
+  await closeParallelPool();
 });
