@@ -10,12 +10,14 @@
  * passes, evtxexport's is one reading (it takes seconds). Every pass reads the files from disk
  * (the page cache, after the first), as evtxexport and the workers do.
  *
- * In the same rounds, what two threads can give on this machine at those moments: the same
- * single-thread pass in two child processes sharing the corpus reading (each takes the next batch
- * of files, about 4 MB, when done with one). Its vCPUs are slowed by other load in turns, each on
- * its own, for seconds at a time (a pass pinned to one runs anywhere from 1x to 1.8x its best
- * time), so two threads rarely both run at full speed: the workers' figure is read against this
- * one, measured by the same rule (best of 3 in a round) and in alternation with it.
+ * The single-thread XML pass runs in a child process of its own (evtx-xml-pass.ts), as `dump`
+ * would: in this process, which also builds trees and events, the same pass ran a tenth slower
+ * (its code serves every mode here). In the same rounds, what two threads can give on this
+ * machine at those moments: that pass in two such processes sharing the corpus reading. Its vCPUs
+ * are slowed by other load in turns, each on its own, for seconds at a time (a pass pinned to one
+ * runs anywhere from 1x to 1.8x its best time), so two threads rarely both run at full speed: the
+ * workers' figure is read against this one, measured by the same rule (best of 3 in a round) and
+ * in alternation with it.
  *
  * Then peak memory: `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a
  * corpus file repeated) in a child process, whose maximum resident set size is reported.
@@ -28,60 +30,55 @@ import * as vm from 'node:vm';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readEvtxBuffer } from '../../main/evtx/reader';
 import { recordToXml } from '../../main/evtx/serialize/xml';
-import { XmlByteWriter } from '../../main/evtx/serialize/xml-writer';
 import { eventFromXml } from '../../shared/model/event-xml';
 import { closeParallelPool, parseFilesParallel } from '../../main/evtx/parallel';
 import { crc32 } from '../../main/evtx/crc32';
-import { xmlPass } from './evtx-xml-pass';
 import { CLI, CORPUS, tempDir } from '../helpers/paths';
 import { EVTXEXPORT, findEvtx } from '../main/evtx/evtxexport';
 
-type Mode = 'xml' | 'tree' | 'tree-xml' | 'events';
+type Mode = 'tree' | 'tree-xml' | 'events';
 
 /** How many times one of our passes reads the corpus. */
 const REPEAT = 3;
 
 /**
- * A full garbage collection, run before each timed pass: otherwise a pass pays for the garbage
- * of the one before (the workers' output buffers, about 100 MB, land in this thread).
+ * A full garbage collection, run before each timed pass in this thread and each parallel pass:
+ * otherwise a pass pays for the garbage of the one before (the trees of a corpus reading).
  */
 const collectGarbage: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as () => void;
 })();
 
-/** One pass over the corpus in this thread; returns seconds and records. */
+/** One pass over the corpus in this thread (trees, and what is made of them); returns seconds and records. */
 function pass(files: string[], mode: Mode): { seconds: number; records: number } {
   collectGarbage();
   const ref = { sourceId: 0, sourcePath: '' };
   const out = fs.openSync('/dev/null', 'w');
   const t0 = performance.now();
   let records = 0;
-  if (mode === 'xml') records = xmlPass(files, out, new XmlByteWriter(true, 1 << 22));
-  else {
-    let parts: string[] = [];
-    let partsLength = 0;
-    let sink = 0;
-    for (const f of files)
-      readEvtxBuffer(fs.readFileSync(f), {
-        record: (rec) => {
-          if (rec.error !== null) return;
-          records++;
-          if (mode === 'tree-xml') {
-            const x = recordToXml(rec.tree!);
-            parts.push(x);
-            partsLength += x.length;
-            if (partsLength > 1 << 21) {
-              fs.writeSync(out, parts.join('\n') + '\n');
-              parts = [];
-              partsLength = 0;
-            }
-          } else if (mode === 'events') sink += eventFromXml(rec.tree!, ref, null, rec.recovered).eventId;
-        },
-      });
-    if (parts.length > 0) fs.writeSync(out, parts.join('\n') + '\n');
-    if (sink === -1) console.log('');
-  }
+  let parts: string[] = [];
+  let partsLength = 0;
+  let sink = 0;
+  for (const f of files)
+    readEvtxBuffer(fs.readFileSync(f), {
+      record: (rec) => {
+        if (rec.error !== null) return;
+        records++;
+        if (mode === 'tree-xml') {
+          const x = recordToXml(rec.tree!);
+          parts.push(x);
+          partsLength += x.length;
+          if (partsLength > 1 << 21) {
+            fs.writeSync(out, parts.join('\n') + '\n');
+            parts = [];
+            partsLength = 0;
+          }
+        } else if (mode === 'events') sink += eventFromXml(rec.tree!, ref, null, rec.recovered).eventId;
+      },
+    });
+  if (parts.length > 0) fs.writeSync(out, parts.join('\n') + '\n');
+  if (sink === -1) console.log('');
   const seconds = (performance.now() - t0) / 1000;
   fs.closeSync(out);
   return { seconds, records };
@@ -135,16 +132,17 @@ const mbs = (bytes: number, s: number) => `${(bytes / 1e6 / s).toFixed(1).padSta
 const rps = (records: number, s: number) => `${Math.round(records / s).toString().padStart(8)} records/s`;
 
 /**
- * Two child processes running the single-thread XML pass (evtx-xml-pass.ts) and sharing a
- * corpus reading: each is handed the next batch of files when it is done with one.
+ * Child processes running the single-thread XML pass (evtx-xml-pass.ts) over a corpus reading,
+ * one alone or two sharing it: each is handed the next batch of files (about 4 MB) when it is done
+ * with one, and answers each with the records it wrote.
  */
-class TwoProcesses {
+class XmlPassProcesses {
   private readonly kids: ChildProcess[] = [0, 1].map(() =>
     fork(path.join(__dirname, 'evtx-xml-pass.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
 
-  /** Seconds for the two to read `files`. */
-  async pass(files: string[]): Promise<number> {
+  /** Seconds and records for `n` of the processes (1 or 2) to read `files`. */
+  async pass(files: string[], n: number): Promise<{ seconds: number; records: number }> {
     const batches: string[][] = [];
     let bytes = Infinity;
     for (const f of files) {
@@ -156,13 +154,15 @@ class TwoProcesses {
       bytes += fs.statSync(f).size;
     }
     let next = 0;
+    let records = 0;
     const t0 = performance.now();
     await Promise.all(
-      this.kids.map(
+      this.kids.slice(0, n).map(
         (k) =>
           new Promise<void>((resolve, reject) => {
-            const onExit = () => reject(new Error('a child process of the two-process pass ended early'));
-            const give = () => {
+            const onExit = () => reject(new Error('a child process of the XML pass ended early'));
+            const give = (done?: number) => {
+              if (typeof done === 'number') records += done;
               if (next < batches.length) k.send(batches[next++]);
               else {
                 k.off('message', give);
@@ -176,7 +176,7 @@ class TwoProcesses {
           }),
       ),
     );
-    return (performance.now() - t0) / 1000;
+    return { seconds: (performance.now() - t0) / 1000, records };
   }
 
   close(): void {
@@ -221,11 +221,10 @@ export async function bench(): Promise<void> {
   const total = corpusBytes * REPEAT;
   const haveEx = fs.existsSync(EVTXEXPORT);
 
-  // Warm-up: the JIT settles over several passes; the workers' pool and the two processes too.
-  const two = new TwoProcesses();
-  for (let i = 0; i < 3; i++) pass(passFiles, 'xml');
+  // Warm-up: the JIT settles over several passes; the workers' pool and the child processes too.
+  const kids = new XmlPassProcesses();
+  for (let i = 0; i < 3; i++) await kids.pass(passFiles, 2);
   for (let i = 0; i < 2; i++) await parallelPass(passFiles);
-  for (let i = 0; i < 3; i++) await two.pass(passFiles);
 
   const rounds: Array<{ xml: number; tree: number; par: number; two: number; ex: number }> = [];
   let records = 0;
@@ -236,11 +235,11 @@ export async function bench(): Promise<void> {
     let par = { seconds: Infinity, records: 0 };
     let pair = Infinity;
     for (let i = 0; i < 3; i++) {
-      const x = pass(passFiles, 'xml');
+      const x = await kids.pass(passFiles, 1);
       if (x.seconds < xml.seconds) xml = x;
       const p = await parallelPass(passFiles);
       if (p.seconds < par.seconds) par = p;
-      pair = Math.min(pair, await two.pass(passFiles));
+      pair = Math.min(pair, (await kids.pass(passFiles, 2)).seconds);
       const t = pass(passFiles, 'tree');
       if (t.seconds < tree.seconds) tree = t;
     }
@@ -258,7 +257,7 @@ export async function bench(): Promise<void> {
   const treeXml = best(3, () => pass(passFiles, 'tree-xml'));
   const events = best(3, () => pass(passFiles, 'events'));
   await closeParallelPool();
-  two.close();
+  kids.close();
 
   const m = (k: 'xml' | 'tree' | 'par' | 'two' | 'ex') => median(rounds.map((x) => x[k]));
   console.log('');
