@@ -128,7 +128,8 @@ function runTask(t: ChunkTask): ChunkTaskResult {
 parentPort?.on('message', (batch: ChunkTask[]) => {
   const results: ChunkTaskResult[] = [];
   const transfer: ArrayBuffer[] = [];
-  const slot = takeSlot();
+  // (one mode a parse: only 'jsonl' and 'xml' write texts)
+  const slot = batch.length > 0 && (batch[0].mode === 'xml' || batch[0].mode === 'jsonl') ? takeSlot() : -1;
   out.writeInto(slot >= 0 ? slots[slot] : own);
   let inSlot = false;
   for (const t of batch) {
