@@ -21,6 +21,8 @@ export interface ChunkTask {
   header: boolean;
   /** The file's last run: it reads to the end of the file. */
   last: boolean;
+  /** Send each rejected record (offset, number, reason), or only count them (nobody asked for them). */
+  rejectDetails: boolean;
   mode: ParallelMode;
   timeLimitMs: number;
   sourceId: number;
@@ -39,7 +41,9 @@ export interface ChunkTaskResult {
    */
   textAt: TextPlace | null;
   text: Uint8Array | null;
+  /** The rejected records, when asked for (ChunkTask.rejectDetails); `rejected` counts them either way. */
   rejects: PackedRejects;
+  rejected: number;
   warnings: string[];
   records: number;
   recovered: number;

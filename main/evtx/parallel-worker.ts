@@ -64,12 +64,12 @@ function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: numbe
 let chunkCount: number | null = null;
 
 function failedResult(t: ChunkTask, why: string): ChunkTaskResult {
-  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), warnings: [why], records: 0, recovered: 0, bytes: 0 };
+  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings: [why], records: 0, recovered: 0, bytes: 0 };
 }
 
 /** Parse a run; its text ('jsonl', 'xml') is written at the end of `out`. */
 function runTask(t: ChunkTask): ChunkTaskResult {
-  const res: ChunkTaskResult = { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), warnings: [], records: 0, recovered: 0, bytes: 0 };
+  const res: ChunkTaskResult = { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings: [], records: 0, recovered: 0, bytes: 0 };
   const rejects = new RejectPacker();
   let parts: string[] = [];
   // Encode each chunk's JSON lines right away: off-heap bytes keep the GC's young generation small.
@@ -104,7 +104,8 @@ function runTask(t: ChunkTask): ChunkTaskResult {
       handleChunk(buf, off, index, chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? out : undefined }, {
         record: (r: ChunkRecord) => {
           if (r.error !== null) {
-            rejects.add(r.offset, r.recordId, r.error);
+            res.rejected++;
+            if (t.rejectDetails) rejects.add(r.offset, r.recordId, r.error);
             return;
           }
           res.records++;

@@ -33,6 +33,7 @@ export interface ParallelHandlers {
    * also holds back further work; copy it to keep it longer.
    */
   text?(fileIndex: number, text: Uint8Array): Promise<void> | void;
+  /** Each rejected record, in file order. Without this handler they are only counted (ParallelStats.rejected): their details stay in the workers. */
   reject?(fileIndex: number, r: RejectedRecord): void;
   warning?(fileIndex: number, message: string): void;
   /** Bytes and records done, over all files. */
@@ -78,9 +79,9 @@ function chunksPerTask(opts: ParallelOptions): number {
  * a corpus reading. The workers read the header (parallel-worker.ts): the first run reports what
  * it says, and the last run reads to the end of the file, wherever the chunks turn out to start.
  */
-function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, nextId: () => number): Plan[] {
+function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, rejectDetails: boolean, nextId: () => number): Plan[] {
   const task = (size: number, first: number, count: number, last: boolean, timeLimitMs: number): ChunkTask => ({
-    id: nextId(), file: f.path, size, first, count, header: first === 0, last, mode: opts.mode, timeLimitMs,
+    id: nextId(), file: f.path, size, first, count, header: first === 0, last, rejectDetails, mode: opts.mode, timeLimitMs,
     sourceId: f.sourceId ?? fileIndex, sourcePath: f.path, archivePath: f.archivePath,
   });
   let size: number;
@@ -188,7 +189,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     while (chunks < per && batch.length < 64) {
       if (plansBatched === plans.length) {
         if (filesPlanned === files.length) break;
-        plans.push(...planFile(files[filesPlanned], filesPlanned, opts, () => ids++));
+        plans.push(...planFile(files[filesPlanned], filesPlanned, opts, h.reject !== undefined, () => ids++));
         filesPlanned++;
         continue;
       }
@@ -253,7 +254,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         stats.bytes += r.bytes;
         stats.records += r.records;
         stats.recovered += r.recovered;
-        stats.rejected += r.rejects.offsets.length;
+        stats.rejected += r.rejected;
         h.progress?.(stats.bytes, stats.records);
         if (p.last) h.fileDone?.(p.fileIndex);
         nextEmit++;

@@ -37,7 +37,11 @@ test('workers write the same XML, in the same order, as one thread; rejects too'
     assert.deepEqual(parRejects, rejects);
     assert.deepEqual(done, files.map((_, i) => i), 'every file finished, in order');
     assert.equal(stats.records, expected.toString('utf8').split('\n').filter((l) => l.startsWith('<Event')).length);
+    assert.equal(stats.rejected, rejects.length);
   }
+  // Without a reject handler, rejected records are counted, not sent.
+  const counted = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, timeLimitMs: 1e9 }, { text: () => undefined });
+  assert.equal(counted.rejected, rejects.length);
   await closeParallelPool();
 });
 
