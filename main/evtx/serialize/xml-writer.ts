@@ -109,17 +109,6 @@ export class XmlByteWriter {
     this.buf = next;
   }
 
-  /**
-   * Write from the start of `buf`, memory the caller owns (a worker's shared output), with no
-   * element open. When it fills, writing goes on in memory of the writer's own, with what was
-   * written copied there (`buf` is then no longer the writer's `buf`).
-   */
-  writeInto(buf: Buffer): void {
-    this.buf = buf as NodeBuffer;
-    this.len = 0;
-    this.depth = 0;
-  }
-
   /** Take the output back to `len` (a record that failed half-way) and forget open elements. */
   truncate(len: number): void {
     this.len = len;
