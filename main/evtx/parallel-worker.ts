@@ -5,9 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import { CHUNK_SIZE, handleChunk } from './reader';
-import { hasChunkMagic } from './chunk';
-import { FILE_HEADER_SIZE, parseFileHeader } from './file-header';
+import { CHUNK_SIZE, fileEndWarning, handleChunk, readHeaderBlock } from './reader';
+import { FILE_HEADER_SIZE } from './file-header';
 import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
@@ -40,30 +39,21 @@ function takeSlot(): number {
 }
 
 /**
- * Where the file's chunks start, and how many there are, from its header block (read by every
- * run: a few microseconds from the page cache). The file's first run adds what the header says
- * to `warnings`, as the single-thread reader does.
+ * Where the file's chunks start, how many there are, and the header's chunk count, from its header
+ * block (read by every run: a few microseconds from the page cache). The file's first run adds what
+ * the single-thread reader reports of the block and the file's end to `warnings`.
  */
-function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: number; chunks: number } {
+function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: number; chunks: number; chunkCount: number | null } {
   const headLen = fs.readSync(fd, headBuf, 0, FILE_HEADER_SIZE, 0);
-  const head = headBuf.subarray(0, headLen);
-  const header = parseFileHeader(head);
-  const said: string[] = [];
-  let base = FILE_HEADER_SIZE;
-  if (header) said.push(...header.warnings);
-  else if (hasChunkMagic(head)) {
-    base = 0;
-    said.push('no EVTX file header: data starts with a chunk; reading chunks from offset 0');
-  } else said.push('no EVTX file header (bad signature); reading chunks anyway');
-  const chunks = t.size > base ? Math.ceil((t.size - base) / CHUNK_SIZE) : 0;
-  if (headLen < FILE_HEADER_SIZE && base !== 0) said.push(`file truncated inside the file header (${headLen} bytes)`);
-  else if (header && chunks < header.chunkCount) said.push(`file holds ${chunks} chunks, header says ${header.chunkCount}`);
-  if (t.header) warnings.push(...said);
-  chunkCount = header ? header.chunkCount : null;
-  return { base, chunks };
+  const block = readHeaderBlock(headBuf.subarray(0, headLen));
+  const chunks = t.size > block.base ? Math.ceil((t.size - block.base) / CHUNK_SIZE) : 0;
+  if (t.header) {
+    warnings.push(...block.warnings);
+    const end = fileEndWarning(headLen, block, chunks);
+    if (end !== null) warnings.push(end);
+  }
+  return { base: block.base, chunks, chunkCount: block.header?.chunkCount ?? null };
 }
-/** The header's chunk count, set by readLayout. */
-let chunkCount: number | null = null;
 
 function failedResult(t: ChunkTask, why: string): ChunkTaskResult {
   return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings: [why], records: 0, recovered: 0, bytes: 0 };
@@ -85,7 +75,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
   const fd = fs.openSync(t.file, 'r');
   try {
     const started = Date.now();
-    const { base, chunks } = readLayout(fd, t, res.warnings);
+    const { base, chunks, chunkCount } = readLayout(fd, t, res.warnings);
     const count = t.last ? Math.max(0, chunks - t.first) : t.count;
     // One read for the whole run of chunks (reused buffer); chunks are then parsed in place.
     const want = count * CHUNK_SIZE;

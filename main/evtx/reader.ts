@@ -31,6 +31,33 @@ export interface EvtxReadOptions {
   xml?: XmlByteWriter;
 }
 
+/** What a file's header block (its first 4 KiB, or what there is of them) says. */
+export interface HeaderBlock {
+  header: FileHeader | null;
+  /** File offset of chunk 0: after the block, or 0 for data cut from unallocated space that starts with a chunk. */
+  base: number;
+  /** What to report about it. */
+  warnings: string[];
+}
+
+export function readHeaderBlock(head: Uint8Array): HeaderBlock {
+  const header = parseFileHeader(head);
+  if (header) return { header, base: FILE_HEADER_SIZE, warnings: header.warnings };
+  if (hasChunkMagic(head)) return { header, base: 0, warnings: ['no EVTX file header: data starts with a chunk; reading chunks from offset 0'] };
+  return { header, base: FILE_HEADER_SIZE, warnings: ['no EVTX file header (bad signature); reading chunks anyway'] };
+}
+
+/**
+ * What to report at the end of a file whose header block was `headLen` bytes long and which held
+ * `chunks` chunks: a header block cut short (then no chunk follows), or fewer chunks than the header
+ * counts; null when neither.
+ */
+export function fileEndWarning(headLen: number, block: HeaderBlock, chunks: number): string | null {
+  if (headLen < FILE_HEADER_SIZE && block.base !== 0) return `file truncated inside the file header (${headLen} bytes)`;
+  if (block.header && chunks < block.header.chunkCount) return `file holds ${chunks} chunks, header says ${block.header.chunkCount}`;
+  return null;
+}
+
 /** Incremental reader: feed bytes in order, then end(). */
 export class EvtxFileReader {
   private head = new Uint8Array(FILE_HEADER_SIZE);
@@ -41,7 +68,7 @@ export class EvtxFileReader {
   private chunkIndex = 0;
   private consumed = 0;
   private headerDone = false;
-  private header: FileHeader | null = null;
+  private block: HeaderBlock | null = null;
   private readonly started = Date.now();
   private stopped = false;
   /** File offset of the first chunk. */
@@ -90,37 +117,25 @@ export class EvtxFileReader {
 
   end(): void {
     if (this.stopped) return;
-    if (!this.headerDone) {
-      this.finishHeader();
-      if (this.headLen < FILE_HEADER_SIZE && this.base !== 0) {
-        this.h.warning?.(`file truncated inside the file header (${this.headLen} bytes)`);
-        return;
-      }
-    }
+    if (!this.headerDone) this.finishHeader();
     if (this.chunkLen > 0) {
       this.h.warning?.(`file truncated: last chunk has ${this.chunkLen} of ${CHUNK_SIZE} bytes`);
       this.processChunk(this.chunk!.subarray(0, this.chunkLen));
       this.chunkLen = 0;
     }
-    if (this.header && this.chunkIndex < this.header.chunkCount)
-      this.h.warning?.(`file holds ${this.chunkIndex} chunks, header says ${this.header.chunkCount}`);
+    const w = fileEndWarning(this.headLen, this.block!, this.chunkIndex);
+    if (w !== null) this.h.warning?.(w);
   }
 
   private finishHeader(): void {
     this.headerDone = true;
     const head = this.head.subarray(0, this.headLen);
-    this.header = parseFileHeader(head);
-    this.h.header?.(this.header);
-    if (!this.header) {
-      if (hasChunkMagic(head)) {
-        // Data cut from unallocated space that starts with a chunk: no file header, chunks from offset 0.
-        this.h.warning?.('no EVTX file header: data starts with a chunk; reading chunks from offset 0');
-        this.base = 0;
-        this.feedChunks(head);
-      } else this.h.warning?.('no EVTX file header (bad signature); reading chunks anyway');
-      return;
-    }
-    for (const w of this.header.warnings) this.h.warning?.(w);
+    const block = (this.block = readHeaderBlock(head));
+    this.h.header?.(block.header);
+    for (const w of block.warnings) this.h.warning?.(w);
+    this.base = block.base;
+    // (no file header, data starting with a chunk: the block is that chunk's start)
+    if (block.base === 0) this.feedChunks(head);
   }
 
   private processChunk(buf: Uint8Array): void {
@@ -130,7 +145,7 @@ export class EvtxFileReader {
       this.h.warning?.(`time limit exceeded at chunk ${index}; the rest of the file was not read`);
       return;
     }
-    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.header ? this.header.chunkCount : null, this.opts, this.h);
+    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.block!.header?.chunkCount ?? null, this.opts, this.h);
   }
 }
 

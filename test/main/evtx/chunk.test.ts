@@ -92,3 +92,20 @@ test('truncated file: whole records kept, the cut record rejected, truncation re
   assert.ok(r.ok.length > 100);
   for (const x of r.records) assert.ok(x.offset < b.length);
 });
+
+test('the header block: missing (data starts with a chunk), cut short, or counting more chunks than the file holds', () => {
+  const full = read('security.evtx'); // 33 chunks; its header counts 26 (a dirty file)
+  const records = all(full).records.length;
+  // Chunks without the header block: read from offset 0, every record of those chunks found.
+  const headerless = all(full.slice(4096, 4096 + 2 * 65536));
+  assert.deepEqual(headerless.warnings, ['no EVTX file header: data starts with a chunk; reading chunks from offset 0']);
+  assert.equal(headerless.records.length, all(full.slice(0, 4096 + 2 * 65536)).records.length);
+  assert.ok(headerless.records.every((r) => r.offset < 2 * 65536));
+  // Cut inside the block: said, and nothing about the chunk count.
+  assert.deepEqual(all(full.slice(0, 2000)).warnings, ['file truncated inside the file header (2000 bytes)']);
+  assert.deepEqual(all(new Uint8Array(0)).warnings, ['no EVTX file header (bad signature); reading chunks anyway', 'file truncated inside the file header (0 bytes)']);
+  // Fewer chunks than the header counts.
+  const three = all(full.slice(0, 4096 + 3 * 65536));
+  assert.deepEqual(three.warnings.filter((w) => w.startsWith('file holds')), ['file holds 3 chunks, header says 26']);
+  assert.ok(three.records.length < records);
+});
