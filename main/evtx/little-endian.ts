@@ -12,3 +12,14 @@ export function rd32(b: Uint8Array, o: number): number {
 export function rd64(b: Uint8Array, o: number): number {
   return rd32(b, o) + rd32(b, o + 4) * 4294967296;
 }
+
+/** A DataView of the last buffer asked for, for reads several bytes wide (the chunk being parsed, one after another). */
+let viewSrc: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+export function viewOf(b: Uint8Array): DataView {
+  if (b !== viewSrc) {
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    viewSrc = b;
+  }
+  return view;
+}

@@ -13,7 +13,7 @@
  * passing this check parses exactly as the stored one did, so its compiled template is shared as
  * it is (templates are read-only).
  */
-import { rd16, rd32 } from '../little-endian';
+import { rd16, rd32, viewOf } from '../little-endian';
 import { readName, type BinXmlContext } from './tokens';
 
 /** A definition kept, with what it compiles to (`value`: templates.ts's CompiledTemplate, opaque here). */
@@ -110,7 +110,7 @@ function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): bo
   const b = ctx.buf;
   const s = d.bytes;
   const fields = d.fields;
-  const bv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const bv = viewOf(b);
   // Token bytes, skipping each name field and an inline name's link to the next name in the chunk
   // (both chunk offsets): s[i] is the byte at off + 4 + i.
   let p = 4;

@@ -15,6 +15,7 @@
  */
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
 import { CP1252_80 } from '../binxml/values';
+import { viewOf } from '../little-endian';
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -513,17 +514,6 @@ export class XmlByteWriter {
     this.len = p;
     return nonBlank;
   }
-}
-
-/** A DataView of the last source buffer asked for (values come from one chunk after another). */
-let viewSrc: Uint8Array | null = null;
-let view: DataView = new DataView(new ArrayBuffer(0));
-function viewOf(src: Uint8Array): DataView {
-  if (src !== viewSrc) {
-    view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    viewSrc = src;
-  }
-  return view;
 }
 
 /** A high surrogate followed by a low one: one character, written from both. */
