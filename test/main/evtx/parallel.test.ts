@@ -107,15 +107,20 @@ test("the workers' output memory: a text stays intact until its consumer's promi
     const parts: Buffer[] = [];
     let changed = 0;
     await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
-      // A consumer that takes its time: the text is read again when its promise settles.
+      // A consumer that takes much longer over every fourth text: the text is read again when
+      // its promise settles. The parse waits only on the latest promise, so it goes on while the
+      // slow ones are pending, and the workers come round to their slots again meanwhile.
       text: (_i, t) => {
         const copy = Buffer.from(t);
         parts.push(copy);
         return new Promise<void>((resolve) =>
-          setTimeout(() => {
-            if (!copy.equals(t)) changed++;
-            resolve();
-          }, 1),
+          setTimeout(
+            () => {
+              if (!copy.equals(t)) changed++;
+              resolve();
+            },
+            parts.length % 4 === 0 ? 100 : 0,
+          ),
         );
       },
     });
