@@ -19,6 +19,14 @@
  * workers' figure is read against this one, measured by the same rule (best of 3 in a round) and
  * in alternation with it.
  *
+ * evtxexport runs once per file, and most corpus files are small (a chunk or two, many of them
+ * sigma regression samples): much of its time over the corpus is starting a process and reading a
+ * header, not parsing. So each round also times the three on the corpus as one file (every chunk
+ * of the files evtxexport reads without error, after one header): that ratio compares parsers.
+ * With EVTX_DUMP naming a build of the Rust `evtx` crate's evtx_dump (the fastest native parser,
+ * the one the speed target is drawn from; not available in CI), it reads that file too, with one
+ * thread: what native code reaches on this machine and corpus.
+ *
  * Then peak memory: `dump --format xml` of synthetic files of 16, 64 and 256 MB (chunks of a
  * corpus file repeated) in a child process, whose maximum resident set size is reported.
  */
@@ -33,6 +41,7 @@ import { recordToXml } from '../../main/evtx/serialize/xml';
 import { eventFromXml } from '../../shared/model/event-xml';
 import { closeParallelPool, parseFilesParallel } from '../../main/evtx/parallel';
 import { crc32 } from '../../main/evtx/crc32';
+import { CHUNK_SIZE, hasChunkMagic } from '../../main/evtx/chunk';
 import { CLI, CORPUS, tempDir } from '../helpers/paths';
 import { EVTXEXPORT, findEvtx } from '../main/evtx/evtxexport';
 
@@ -103,18 +112,61 @@ async function parallelPass(files: string[]): Promise<{ seconds: number; records
   return { seconds, records: s.records };
 }
 
-/** evtxexport over the files, one process at a time (as `evtxexport -f xml f > /dev/null`). */
-async function evtxexportPass(files: string[]): Promise<number> {
+/** A native parser run as `bin …args f > /dev/null`, one process per file as it takes one file. */
+interface NativeTool {
+  bin: string;
+  args: string[];
+}
+
+const EVTXEXPORT_XML: NativeTool = { bin: EVTXEXPORT, args: ['-f', 'xml'] };
+
+/**
+ * An optional reference, never in CI: the Rust `evtx` crate's `evtx_dump` (the fastest native
+ * parser, the one the speed target is drawn from), when EVTX_DUMP names a build of it; one thread.
+ */
+const REFERENCE: NativeTool | null = process.env.EVTX_DUMP ? { bin: process.env.EVTX_DUMP, args: ['-t', '1', '-o', 'xml'] } : null;
+
+/** Seconds for `tool` to read the files, one process at a time. */
+async function nativePass(tool: NativeTool, files: string[]): Promise<number> {
   const devnull = fs.openSync('/dev/null', 'w');
   const t0 = performance.now();
   for (const f of files)
     await new Promise<void>((resolve) => {
-      const p = spawn(EVTXEXPORT, ['-f', 'xml', f], { stdio: ['ignore', devnull, 'ignore'] });
+      const p = spawn(tool.bin, [...tool.args, f], { stdio: ['ignore', devnull, 'ignore'] });
       p.on('close', () => resolve());
       p.on('error', () => resolve());
     });
   fs.closeSync(devnull);
   return (performance.now() - t0) / 1000;
+}
+
+/** The file header block of `src` for a file of `chunks` chunks numbered from 0 (counts and CRC set). */
+function headerFor(src: Uint8Array, chunks: number): Buffer {
+  const head = Buffer.from(src.subarray(0, 4096));
+  head.writeBigUInt64LE(0n, 8); // first chunk number
+  head.writeBigUInt64LE(BigInt(chunks - 1), 16); // last chunk number
+  head.writeUInt16LE(chunks, 42); // chunk count
+  head.writeUInt32LE(crc32(head, 0, 120), 124);
+  return head;
+}
+
+/**
+ * The corpus as one EVTX file: every chunk of every file evtxexport reads without error, after one
+ * header (chunk count and CRC set). Chunks are independent (each has its own name and template
+ * tables), so it holds the same records; read by one process, it compares parsers without the cost
+ * of starting one per file, most of evtxexport's time on a corpus of mostly small files.
+ */
+function corpusAsOneFile(files: string[], header: Uint8Array, out: string): { files: number; chunks: number } {
+  const parts: Buffer[] = [];
+  let used = 0;
+  for (const f of files) {
+    if (spawnSync(EVTXEXPORT, ['-f', 'xml', f], { stdio: 'ignore' }).status !== 0) continue;
+    used++;
+    const b = fs.readFileSync(f);
+    for (let at = 4096; at + CHUNK_SIZE <= b.length; at += CHUNK_SIZE) if (hasChunkMagic(b.subarray(at))) parts.push(b.subarray(at, at + CHUNK_SIZE));
+  }
+  fs.writeFileSync(out, Buffer.concat([headerFor(header, parts.length), ...parts]));
+  return { files: used, chunks: parts.length };
 }
 
 /** Records evtxexport prints (untimed), for its records/s figure. */
@@ -184,17 +236,12 @@ class XmlPassProcesses {
   }
 }
 
-/** A synthetic EVTX of `mb` megabytes: the chunks of `src` repeated, header chunk count and CRC set. */
+/** A synthetic EVTX of `mb` megabytes: the chunks of `src` repeated after its header. */
 function syntheticEvtx(src: Uint8Array, mb: number, out: string): void {
   const chunks = src.subarray(4096);
   const n = Math.floor((mb * 1048576) / chunks.length);
-  const head = Buffer.from(src.subarray(0, 4096));
-  const total = n * (chunks.length / 65536);
-  head.writeBigUInt64LE(BigInt(total - 1), 16); // last chunk number
-  head.writeUInt16LE(total, 42); // chunk count
-  head.writeUInt32LE(crc32(head, 0, 120), 124);
   const fd = fs.openSync(out, 'w');
-  fs.writeSync(fd, head);
+  fs.writeSync(fd, headerFor(src, n * (chunks.length / CHUNK_SIZE)));
   for (let i = 0; i < n; i++) fs.writeSync(fd, chunks);
   fs.closeSync(fd);
 }
@@ -220,75 +267,111 @@ export async function bench(): Promise<void> {
   const passFiles = Array.from({ length: REPEAT }, () => files).flat();
   const total = corpusBytes * REPEAT;
   const haveEx = fs.existsSync(EVTXEXPORT);
-
-  // Warm-up: the JIT settles over several passes; the workers' pool and the child processes too.
-  const kids = new XmlPassProcesses();
-  for (let i = 0; i < 3; i++) await kids.pass(passFiles, 2);
-  for (let i = 0; i < 2; i++) await parallelPass(passFiles);
-
-  const rounds: Array<{ xml: number; tree: number; par: number; two: number; ex: number }> = [];
-  let records = 0;
-  for (let r = 0; r < 3; r++) {
-    // Alternated, so that the machine's drift touches each kind alike.
-    let xml = { seconds: Infinity, records: 0 };
-    let tree = { seconds: Infinity, records: 0 };
-    let par = { seconds: Infinity, records: 0 };
-    let pair = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const x = await kids.pass(passFiles, 1);
-      if (x.seconds < xml.seconds) xml = x;
-      const p = await parallelPass(passFiles);
-      if (p.seconds < par.seconds) par = p;
-      pair = Math.min(pair, (await kids.pass(passFiles, 2)).seconds);
-      const t = pass(passFiles, 'tree');
-      if (t.seconds < tree.seconds) tree = t;
-    }
-    // evtxexport reads the corpus once: scaled to the same amount of data as our passes.
-    const ex = haveEx ? REPEAT * (await evtxexportPass(files)) : NaN;
-    records = xml.records;
-    rounds.push({ xml: xml.seconds, tree: tree.seconds, par: par.seconds, two: pair, ex });
-    console.log(
-      `round ${r + 1}: ours 1 thread XML ${xml.seconds.toFixed(3)} s, trees ${tree.seconds.toFixed(3)} s, ` +
-        `${os.availableParallelism()} workers XML ${par.seconds.toFixed(3)} s, two processes ${pair.toFixed(3)} s, evtxexport ${ex.toFixed(3)} s (${REPEAT} x one reading)` +
-        `  ->  ${haveEx ? `${(ex / xml.seconds).toFixed(1)}x, trees ${(ex / tree.seconds).toFixed(1)}x, ` : ''}workers ${(xml.seconds / par.seconds).toFixed(2)}x, two processes ${(xml.seconds / pair).toFixed(2)}x`,
-    );
-  }
-  // Other single-thread outputs, for reference (same moment, one after the other).
-  const treeXml = best(3, () => pass(passFiles, 'tree-xml'));
-  const events = best(3, () => pass(passFiles, 'events'));
-  await closeParallelPool();
-  kids.close();
-
-  const m = (k: 'xml' | 'tree' | 'par' | 'two' | 'ex') => median(rounds.map((x) => x[k]));
-  console.log('');
-  console.log(`ours, 1 thread: records -> Windows XML, UTF-8     ${mbs(total, m('xml'))} ${rps(records, m('xml'))}  (median round)`);
-  console.log(`ours, 1 thread: records -> element trees          ${mbs(total, m('tree'))} ${rps(records, m('tree'))}`);
-  console.log(`ours, 1 thread: records -> trees -> XML -> UTF-8  ${mbs(total, treeXml.seconds)} ${rps(records, treeXml.seconds)}  (measured after the rounds)`);
-  console.log(`ours, 1 thread: records -> normalized events      ${mbs(total, events.seconds)} ${rps(records, events.seconds)}  (measured after the rounds)`);
-  console.log(`ours, ${os.availableParallelism()} workers: records -> Windows XML, UTF-8   ${mbs(total, m('par'))} ${rps(records, m('par'))}`);
-  if (haveEx) {
-    const exRecords = evtxexportRecords(files);
-    console.log(`evtxexport, 1 process at a time, XML            ${mbs(total, m('ex'))} ${rps(exRecords * REPEAT, m('ex'))}  (${exRecords} records a reading, ours ${records / REPEAT}: it reads fewer)`);
-    const ratios = rounds.map((x) => x.ex / x.xml);
-    console.log(`ratio 1-thread XML vs evtxexport, per round: ${ratios.map((x) => x.toFixed(1) + 'x').join(', ')}; median ${median(ratios).toFixed(1)}x (target >= 30x)`);
-    console.log(`ratio 1-thread trees vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.tree)).toFixed(1)}x`);
-    console.log(`ratio ${os.availableParallelism()} workers XML vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.par)).toFixed(1)}x`);
-  } else console.log('evtxexport not installed: no comparison');
-  const speedups = rounds.map((x) => x.xml / x.par);
-  console.log(`parallel speed-up (XML, workers vs 1 thread), per round: ${speedups.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(speedups).toFixed(2)}x (target >= 1.7x)`);
-  const twos = rounds.map((x) => x.xml / x.two);
-  console.log(`two processes sharing the 1-thread pass, speed-up over 1 thread, per round: ${twos.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(twos).toFixed(2)}x (what two threads gave at those moments)`);
-  console.log(`workers relative to two processes, median round: ${median(rounds.map((x) => x.two / x.par)).toFixed(2)}`);
-  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-
   const dir = tempDir('evtx-bench');
   try {
+    const securityEvtx = new Uint8Array(fs.readFileSync(path.join(CORPUS, 'evtx', 'parser-edge-cases', 'security.evtx')));
+    const one = path.join(dir, 'corpus.evtx');
+    const oneFiles = Array.from({ length: REPEAT }, () => one);
+    let oneTotal = NaN;
+    if (haveEx) {
+      const made = corpusAsOneFile(files, securityEvtx, one);
+      oneTotal = REPEAT * fs.statSync(one).size;
+      console.log(`the corpus as one file: ${made.chunks} chunks of the ${made.files} files evtxexport reads without error, ${(oneTotal / REPEAT / 1e6).toFixed(1)} MB`);
+    }
+    if (REFERENCE) console.log(`reference: ${REFERENCE.bin} ${REFERENCE.args.join(' ')} (EVTX_DUMP)`);
+
+    // Warm-up: the JIT settles over several passes; the workers' pool and the child processes too.
+    const kids = new XmlPassProcesses();
+    for (let i = 0; i < 3; i++) await kids.pass(passFiles, 2);
+    for (let i = 0; i < 2; i++) await parallelPass(passFiles);
+
+    interface Round {
+      xml: number;
+      tree: number;
+      par: number;
+      two: number;
+      /** evtxexport over the files, one process each (scaled, as all below, to REPEAT readings). */
+      ex: number;
+      /** The corpus as one file: ours (1 thread, XML), evtxexport, the reference. */
+      xmlOne: number;
+      exOne: number;
+      refOne: number;
+    }
+    const rounds: Round[] = [];
+    let records = 0;
+    for (let r = 0; r < 3; r++) {
+      // Alternated, so that the machine's drift touches each kind alike.
+      let xml = { seconds: Infinity, records: 0 };
+      let tree = { seconds: Infinity, records: 0 };
+      let par = { seconds: Infinity, records: 0 };
+      let pair = Infinity;
+      let xmlOne = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const x = await kids.pass(passFiles, 1);
+        if (x.seconds < xml.seconds) xml = x;
+        const p = await parallelPass(passFiles);
+        if (p.seconds < par.seconds) par = p;
+        pair = Math.min(pair, (await kids.pass(passFiles, 2)).seconds);
+        const t = pass(passFiles, 'tree');
+        if (t.seconds < tree.seconds) tree = t;
+        if (haveEx) xmlOne = Math.min(xmlOne, (await kids.pass(oneFiles, 1)).seconds);
+      }
+      // The native tools read once: scaled to the same amount of data as our passes.
+      const ex = haveEx ? REPEAT * (await nativePass(EVTXEXPORT_XML, files)) : NaN;
+      const exOne = haveEx ? REPEAT * (await nativePass(EVTXEXPORT_XML, [one])) : NaN;
+      const refOne = REFERENCE && haveEx ? REPEAT * (await nativePass(REFERENCE, [one])) : NaN;
+      records = xml.records;
+      rounds.push({ xml: xml.seconds, tree: tree.seconds, par: par.seconds, two: pair, ex, xmlOne, exOne, refOne });
+      console.log(
+        `round ${r + 1}: ours 1 thread XML ${xml.seconds.toFixed(3)} s, trees ${tree.seconds.toFixed(3)} s, ` +
+          `${os.availableParallelism()} workers XML ${par.seconds.toFixed(3)} s, two processes ${pair.toFixed(3)} s, evtxexport ${ex.toFixed(3)} s; ` +
+          `as one file: ours ${xmlOne.toFixed(3)} s, evtxexport ${exOne.toFixed(3)} s${REFERENCE ? `, reference ${refOne.toFixed(3)} s` : ''} (${REPEAT} x one reading)` +
+          `  ->  ${haveEx ? `${(ex / xml.seconds).toFixed(1)}x, as one file ${(exOne / xmlOne).toFixed(1)}x, trees ${(ex / tree.seconds).toFixed(1)}x, ` : ''}` +
+          `workers ${(xml.seconds / par.seconds).toFixed(2)}x, two processes ${(xml.seconds / pair).toFixed(2)}x`,
+      );
+    }
+    // Other single-thread outputs, for reference (same moment, one after the other).
+    const treeXml = best(3, () => pass(passFiles, 'tree-xml'));
+    const events = best(3, () => pass(passFiles, 'events'));
+    await closeParallelPool();
+    kids.close();
+
+    const m = (k: keyof Round) => median(rounds.map((x) => x[k]));
+    const perRound = (f: (x: Round) => number, digits: number) => {
+      const xs = rounds.map(f);
+      return `per round: ${xs.map((x) => x.toFixed(digits) + 'x').join(', ')}; median ${median(xs).toFixed(digits)}x`;
+    };
+    console.log('');
+    console.log(`ours, 1 thread: records -> Windows XML, UTF-8     ${mbs(total, m('xml'))} ${rps(records, m('xml'))}  (median round)`);
+    console.log(`ours, 1 thread: records -> element trees          ${mbs(total, m('tree'))} ${rps(records, m('tree'))}`);
+    console.log(`ours, 1 thread: records -> trees -> XML -> UTF-8  ${mbs(total, treeXml.seconds)} ${rps(records, treeXml.seconds)}  (measured after the rounds)`);
+    console.log(`ours, 1 thread: records -> normalized events      ${mbs(total, events.seconds)} ${rps(records, events.seconds)}  (measured after the rounds)`);
+    console.log(`ours, ${os.availableParallelism()} workers: records -> Windows XML, UTF-8   ${mbs(total, m('par'))} ${rps(records, m('par'))}`);
+    if (haveEx) {
+      const exRecords = evtxexportRecords(files);
+      console.log(`evtxexport, 1 process at a time, XML            ${mbs(total, m('ex'))} ${rps(exRecords * REPEAT, m('ex'))}  (${exRecords} records a reading, ours ${records / REPEAT}: it reads fewer)`);
+      console.log(`ratio 1-thread XML vs evtxexport, ${perRound((x) => x.ex / x.xml, 1)} (target >= 30x)`);
+      console.log(`ratio 1-thread trees vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.tree)).toFixed(1)}x`);
+      console.log(`ratio ${os.availableParallelism()} workers XML vs evtxexport, median round: ${median(rounds.map((x) => x.ex / x.par)).toFixed(1)}x`);
+      console.log(`the corpus as one file, 1 thread, XML: ours ${mbs(oneTotal, m('xmlOne')).trim()}, evtxexport ${mbs(oneTotal, m('exOne')).trim()}`);
+      console.log(`ratio as one file (no process start per file), 1-thread XML vs evtxexport, ${perRound((x) => x.exOne / x.xmlOne, 1)}`);
+      if (REFERENCE) {
+        console.log(`reference as one file: ${mbs(oneTotal, m('refOne')).trim()}; vs evtxexport, ${perRound((x) => x.exOne / x.refOne, 1)}`);
+        console.log(`ours relative to the reference, as one file, ${perRound((x) => x.refOne / x.xmlOne, 2)}`);
+      }
+    } else console.log('evtxexport not installed: no comparison');
+    const speedups = rounds.map((x) => x.xml / x.par);
+    console.log(`parallel speed-up (XML, workers vs 1 thread), per round: ${speedups.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(speedups).toFixed(2)}x (target >= 1.7x)`);
+    const twos = rounds.map((x) => x.xml / x.two);
+    console.log(`two processes sharing the 1-thread pass, speed-up over 1 thread, per round: ${twos.map((x) => x.toFixed(2) + 'x').join(', ')}; median ${median(twos).toFixed(2)}x (what two threads gave at those moments)`);
+    console.log(`workers relative to two processes, median round: ${median(rounds.map((x) => x.two / x.par)).toFixed(2)}`);
+    console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
     // Peak memory as files grow.
-    const src = new Uint8Array(fs.readFileSync(path.join(CORPUS, 'evtx', 'parser-edge-cases', 'security.evtx')));
     const peaks: string[] = [];
     for (const mb of [16, 64, 256]) {
       const f = path.join(dir, `synthetic-${mb}.evtx`);
-      syntheticEvtx(src, mb, f);
+      syntheticEvtx(securityEvtx, mb, f);
       const t0 = performance.now();
       const rss = dumpPeakRss(f, dir);
       peaks.push(`${mb} MB file: peak RSS ${rss.toFixed(0)} MB (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
