@@ -31,7 +31,6 @@ export const FIELD_NAME = /^[^"\\\u0000-\u001f\u007f]{1,256}$/;
 
 const empty = z.object({}).strict();
 const cellValue = z.union([z.string().max(LIMITS.text * 32), z.number().finite(), z.null()]);
-const facetName = z.enum(FACETS);
 const eventColumn = z.enum(EVENT_COLUMNS_VISIBLE);
 const dataColumn = z
   .string()

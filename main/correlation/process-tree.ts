@@ -9,7 +9,7 @@
  */
 import type { EvidenceReference } from '../../shared/model/detection';
 import type { ProcessInfo, WmiMark } from '../../shared/model/graph';
-import type { CaseDb, Row } from '../db/case-db';
+import type { CaseDb } from '../db/case-db';
 import { baseName, dataField, eventMs, jsonStringValue, HostResolver, imageMatches, msToIso, parsePid, REF_COLUMNS, SourceNames, str } from './case-rows';
 
 /** A process plus what the resolution needs (ms times, row order). Not sent over the worker boundary. */

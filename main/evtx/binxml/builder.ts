@@ -4,7 +4,7 @@
  * intermediate representation. Nested BinXML values (type 0x21) are built the same way.
  */
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
-import { BinXmlError, binxmlError, parseTokens, type BinXmlContext } from './tokens';
+import { binxmlError, parseTokens, type BinXmlContext } from './tokens';
 import { MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readTemplateInstance } from './templates';
 
 export { BinXmlError, type BinXmlContext } from './tokens';
