@@ -55,13 +55,14 @@ function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: numbe
   return { base: block.base, chunks, chunkCount: block.header?.chunkCount ?? null };
 }
 
-function failedResult(t: ChunkTask, why: string): ChunkTaskResult {
-  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings: [why], records: 0, recovered: 0, bytes: 0 };
+/** A run's result before anything is read, with these warnings. */
+function emptyResult(t: ChunkTask, warnings: string[] = []): ChunkTaskResult {
+  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings, records: 0, recovered: 0, bytes: 0 };
 }
 
 /** Parse a run; its text ('jsonl', 'xml') is written into `out`. */
 function runTask(t: ChunkTask): ChunkTaskResult {
-  const res: ChunkTaskResult = { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings: [], records: 0, recovered: 0, bytes: 0 };
+  const res = emptyResult(t);
   const rejects = new RejectPacker();
   let parts: string[] = [];
   // Encode each chunk's JSON lines right away: off-heap bytes keep the GC's young generation small.
@@ -131,7 +132,7 @@ parentPort?.on('message', (batch: ChunkTask[]) => {
       r = runTask(t);
     } catch (e) {
       out.truncate(0);
-      r = failedResult(t, `worker failed: ${e instanceof Error ? e.message : String(e)}`);
+      r = emptyResult(t, [`worker failed: ${e instanceof Error ? e.message : String(e)}`]);
     }
     const n = out.len;
     if (n > 0) {

@@ -71,8 +71,6 @@ export class EvtxFileReader {
   private block: HeaderBlock | null = null;
   private readonly started = Date.now();
   private stopped = false;
-  /** File offset of the first chunk. */
-  private base = FILE_HEADER_SIZE;
 
   constructor(private readonly h: EvtxHandlers, private readonly opts: EvtxReadOptions = {}, private readonly totalSize = 0) {}
 
@@ -133,7 +131,6 @@ export class EvtxFileReader {
     const block = (this.block = readHeaderBlock(head));
     this.h.header?.(block.header);
     for (const w of block.warnings) this.h.warning?.(w);
-    this.base = block.base;
     // (no file header, data starting with a chunk: the block is that chunk's start)
     if (block.base === 0) this.feedChunks(head);
   }
@@ -145,7 +142,8 @@ export class EvtxFileReader {
       this.h.warning?.(`time limit exceeded at chunk ${index}; the rest of the file was not read`);
       return;
     }
-    handleChunk(buf, this.base + index * CHUNK_SIZE, index, this.block!.header?.chunkCount ?? null, this.opts, this.h);
+    const block = this.block!;
+    handleChunk(buf, block.base + index * CHUNK_SIZE, index, block.header?.chunkCount ?? null, this.opts, this.h);
   }
 }
 

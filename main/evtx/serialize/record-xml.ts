@@ -338,7 +338,7 @@ function writePlan(o: Out, plan: XPlan): void {
       case OP_LEAF: {
         const x = op.elem!;
         const i = op.index;
-        const present = i < f.count && f.type[i] !== VT_NULL;
+        const present = !f.isNull(i);
         if (!present && op.optional) {
           w.bytes(op.after);
           w.nodes += op.afterNodes;

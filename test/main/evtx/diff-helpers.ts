@@ -1,6 +1,7 @@
 /** Shared helpers of the EVTX tests: parse a file with our reader, compare with evtxexport. */
 import * as fs from 'node:fs';
 import { readEvtxBuffer } from '../../../main/evtx/reader';
+import { XmlByteWriter } from '../../../main/evtx/serialize/xml-writer';
 import type { ChunkRecord } from '../../../main/evtx/chunk';
 import { eventFromXml, type XmlElement } from '../../../shared/model/event-xml';
 import type { NormalizedEvent } from '../../../shared/model/event';
@@ -17,6 +18,13 @@ export function parseFile(file: string): OurResult {
   const warnings: string[] = [];
   readEvtxBuffer(new Uint8Array(fs.readFileSync(file)), { record: (r) => records.push(r), warning: (w) => warnings.push(w) });
   return { records, warnings };
+}
+
+/** The XML one thread writes for `files`, one after another (what the workers' and dump's output must equal). */
+export function oneThreadXml(files: string[], timeLimitMs?: number): Buffer {
+  const w = new XmlByteWriter(true);
+  for (const f of files) readEvtxBuffer(new Uint8Array(fs.readFileSync(f)), { record: () => undefined }, { xml: w, timeLimitMs });
+  return Buffer.from(w.buf.subarray(0, w.len));
 }
 
 export function normalize(tree: XmlElement): NormalizedEvent {
