@@ -36,7 +36,8 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readEvtxBuffer } from '../../main/evtx/reader';
+import type { EvtxHandlers } from '../../main/evtx/reader';
+import { readEvtxFileRuns } from './evtx-xml-pass';
 import { recordToXml } from '../../main/evtx/serialize/xml';
 import { eventFromXml } from '../../shared/model/event-xml';
 import { closeParallelPool, parseFilesParallel } from '../../main/evtx/parallel';
@@ -69,23 +70,23 @@ function pass(files: string[], mode: Mode): { seconds: number; records: number }
   let parts: string[] = [];
   let partsLength = 0;
   let sink = 0;
-  for (const f of files)
-    readEvtxBuffer(fs.readFileSync(f), {
-      record: (rec) => {
-        if (rec.error !== null) return;
-        records++;
-        if (mode === 'tree-xml') {
-          const x = recordToXml(rec.tree!);
-          parts.push(x);
-          partsLength += x.length;
-          if (partsLength > 1 << 21) {
-            fs.writeSync(out, parts.join('\n') + '\n');
-            parts = [];
-            partsLength = 0;
-          }
-        } else if (mode === 'events') sink += eventFromXml(rec.tree!, ref, null, rec.recovered).eventId;
-      },
-    });
+  const h: EvtxHandlers = {
+    record: (rec) => {
+      if (rec.error !== null) return;
+      records++;
+      if (mode === 'tree-xml') {
+        const x = recordToXml(rec.tree!);
+        parts.push(x);
+        partsLength += x.length;
+        if (partsLength > 1 << 21) {
+          fs.writeSync(out, parts.join('\n') + '\n');
+          parts = [];
+          partsLength = 0;
+        }
+      } else if (mode === 'events') sink += eventFromXml(rec.tree!, ref, null, rec.recovered).eventId;
+    },
+  };
+  for (const f of files) readEvtxFileRuns(f, h);
   if (parts.length > 0) fs.writeSync(out, parts.join('\n') + '\n');
   if (sink === -1) console.log('');
   const seconds = (performance.now() - t0) / 1000;

@@ -26,6 +26,7 @@ import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINX
 import { writeScalarBytes } from './value-bytes';
 import { rd16 } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
+import { Piece } from './piece';
 import {
   GENERAL, LEAF_EMPTY, OP_ATTR, OP_ATTR_VALUE, OP_COPY, OP_LEAF, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XAttr,
   type XPlan, type XProgram,
@@ -225,7 +226,7 @@ function writeAttr(o: Out, at: XAttr): void {
   const one = at.single;
   if (one !== null) {
     if (one.optional && f.isNull(one.index)) return; // (left out)
-    w.bytes(at.prefix);
+    w.piece(at.prefix);
     writeAttrValue(o, one.index);
     w.attrEnd();
     return;
@@ -237,10 +238,10 @@ function writeAttr(o: Out, at: XAttr): void {
       const p = parts[k];
       if (p.kind === SUBST_NODE && p.optional && f.isNull(p.index)) return;
     }
-  w.bytes(at.prefix);
+  w.piece(at.prefix);
   for (let k = 0; k < parts.length; k++) {
     const p = parts[k];
-    if (p.kind === TEXT_NODE) w.bytes(p.bytes);
+    if (p.kind === TEXT_NODE) w.piece(p.piece);
     else writeAttrValue(o, p.index);
   }
   w.attrEnd();
@@ -259,7 +260,7 @@ function writeChildren(o: Out, x: XElem, slot: XSubst | null, item: string | nul
   const ch = x.children;
   for (let k = 0; k < ch.length; k++) {
     const c = ch[k];
-    if (c.kind === TEXT_NODE) o.w.textBytes(c.bytes, c.nonBlank);
+    if (c.kind === TEXT_NODE) o.w.textPiece(c.piece, c.nonBlank);
     else if (c.kind !== SUBST_NODE) writeElem(o, c, false);
     else if (c === slot) {
       if (item !== null) o.w.text(item);
@@ -279,23 +280,23 @@ function writeStatic(w: XmlByteWriter, x: XElem): void {
   w.nodes += x.staticNodes;
 }
 
-const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
+const SLASH_GT = new Piece(Uint8Array.of(0x2f, 0x3e));
 
 /**
  * The rest of a leaf whose start (and attributes) is written, for scalar value i: `>value` and
  * `close`, or `empty` when the value renders empty. (`close` and `empty` may carry the bytes
  * after the leaf: see XPlan.)
  */
-function leafValue(o: Out, i: number, close: Uint8Array, empty: Uint8Array): void {
+function leafValue(o: Out, i: number, close: Piece, empty: Piece): void {
   const w = o.w;
   const mark = w.len;
   w.byte(0x3e);
   writeValue(o, i, TEXT);
   if (w.len === mark + 1) {
     w.len = mark;
-    w.bytes(empty);
+    w.piece(empty);
   } else {
-    w.bytes(close);
+    w.piece(close);
     w.nodes++; // the text node
   }
 }
@@ -315,7 +316,7 @@ function writeLeaf(o: Out, x: XElem): boolean | null {
       i = sub.index;
     } else if (sub.optional) return false;
   }
-  w.openLeaf(x.openBytes(w.openElements, w.pretty));
+  w.openLeaf(x.openPiece(w.openElements, w.pretty));
   writeAttrs(o, x);
   if (i < 0) w.byte2(0x2f, 0x3e);
   else leafValue(o, i, x.closeTag, SLASH_GT);
@@ -332,7 +333,7 @@ function writePlan(o: Out, plan: XPlan): void {
     const op = ops[k];
     switch (op.kind) {
       case OP_COPY:
-        w.bytes(op.bytes!);
+        w.piece(op.bytes!);
         w.nodes += op.nodes;
         break;
       case OP_LEAF: {
@@ -340,7 +341,7 @@ function writePlan(o: Out, plan: XPlan): void {
         const i = op.index;
         const present = !f.isNull(i);
         if (!present && op.optional) {
-          w.bytes(op.after);
+          w.piece(op.after);
           w.nodes += op.afterNodes;
           break;
         }
@@ -353,17 +354,17 @@ function writePlan(o: Out, plan: XPlan): void {
           }
           w.enterAt(base + op.depth);
           writeElem(o, x, false);
-          w.bytes(op.after);
+          w.piece(op.after);
           w.nodes += op.afterNodes;
           break;
         }
         if (op.optional) {
-          w.bytes(op.bytes!);
+          w.piece(op.bytes!);
           w.nodes++;
         }
         if (x.dattrs !== null) writeAttrs(o, x);
         if (present) leafValue(o, i, op.closeAfter, op.emptyAfter);
-        else w.bytes(op.emptyAfter);
+        else w.piece(op.emptyAfter);
         w.nodes += op.afterNodes;
         break;
       }
@@ -418,14 +419,14 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
         }
       }
   if (items === null || items.length <= 1) {
-    w.open(el.name, x.openBytes(w.openElements, w.pretty));
+    w.open(el.name, x.openPiece(w.openElements, w.pretty));
     writeAttrs(o, x);
     writeChildren(o, x, slot, items !== null && items.length === 1 ? items[0] : null);
     w.close(x.closeTag);
     return true;
   }
   for (const item of items) {
-    w.open(el.name, x.openBytes(w.openElements, w.pretty));
+    w.open(el.name, x.openPiece(w.openElements, w.pretty));
     writeAttrs(o, x);
     writeChildren(o, x, slot, item);
     w.close(x.closeTag);

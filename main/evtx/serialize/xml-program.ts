@@ -10,6 +10,7 @@ import { Subst, TElement, type TAttr } from '../binxml/tokens';
 import type { CompiledTemplate } from '../binxml/templates';
 import { ATTR, encodeEscaped, TEXT, XmlByteWriter } from './xml-writer';
 import { escapeXmlAttr } from '../../../shared/model/event-xml';
+import { EMPTY_PIECE, joinPieces, Piece } from './piece';
 
 /**
  * Node kinds of a compiled template: one number field on every node, which the writer switches
@@ -28,7 +29,7 @@ export const SUBST_NODE = 5;
 /** Static text of a template, escaped and encoded once. */
 export class XText {
   readonly kind: typeof TEXT_NODE = TEXT_NODE;
-  constructor(readonly bytes: Uint8Array, readonly nonBlank: boolean) {}
+  constructor(readonly piece: Piece, readonly nonBlank: boolean) {}
 }
 
 /** A substitution: the value with this index stands here. */
@@ -39,7 +40,7 @@ export class XSubst {
 
 export interface XAttr {
   /** ` name="` */
-  prefix: Uint8Array;
+  prefix: Piece;
   /** Static parts (escaped, encoded) and substitutions. */
   parts: Array<XText | XSubst>;
   hasOptional: boolean;
@@ -53,8 +54,8 @@ type XNode = XElem | XText | XSubst;
 export class XElem {
   readonly kind: typeof STATIC | typeof LEAF_EMPTY | typeof LEAF_VALUE | typeof GENERAL;
   /** `<name` (with the static attributes when none holds a substitution), and `</name>`. */
-  readonly open: Uint8Array;
-  readonly closeTag: Uint8Array;
+  readonly open: Piece;
+  readonly closeTag: Piece;
   readonly dattrs: XAttr[] | null;
   readonly children: XNode[];
   /** Children are all optional substitutions: the element is left out when none has a value. */
@@ -62,15 +63,15 @@ export class XElem {
   /** A substitution is a direct child (an array value there repeats the element). */
   readonly hasSubstChild: boolean;
   /** `open` after a newline and the indentation of each depth (pretty layout). */
-  private openAt: Uint8Array[] = [];
+  private openAt: Piece[] = [];
   /** A static element (no substitution below it) as written at each depth (indented, or on one line), and its node count. */
   staticAt: Uint8Array[] = [];
   staticCompact: Uint8Array | null = null;
   staticNodes = 0;
 
   constructor(readonly el: TElement, depth: number, substDepth: Map<number, number>) {
-    this.open = el.dattrs === null ? concatAll([tagBytes('<', el.name, ''), attrsBytes(el.attrs)]) : tagBytes('<', el.name, '');
-    this.closeTag = tagBytes('</', el.name, '>');
+    this.open = el.dattrs === null ? joinPieces([tagPiece('<', el.name, ''), attrsBytes(el.attrs)]) : tagPiece('<', el.name, '');
+    this.closeTag = tagPiece('</', el.name, '>');
     this.dattrs = el.dattrs === null ? null : el.dattrs.map(compileAttr);
     this.children = el.children.map((c) => compileNode(c as TElement | Subst | string, depth + 1, substDepth));
     this.optionalOnly = this.children.length > 0 && this.children.every((c) => c.kind === SUBST_NODE && c.optional);
@@ -113,9 +114,9 @@ export class XElem {
   private planCompact: XPlan | null | undefined = undefined;
 
   /** The start of this element opened at `depth` (indentation included in the pretty layout). */
-  openBytes(depth: number, pretty: boolean): Uint8Array {
+  openPiece(depth: number, pretty: boolean): Piece {
     if (!pretty || depth === 0) return this.open;
-    return (this.openAt[depth] ??= indented(this.open, depth));
+    return (this.openAt[depth] ??= new Piece(indented(this.open.bytes, depth)));
   }
 }
 
@@ -135,29 +136,29 @@ function indented(bytes: Uint8Array, depth: number): Uint8Array {
 }
 
 /** `<name`, `</name>` (names are written unescaped, as the tree layout does), shared across chunks. */
-const tags = new Map<string, Uint8Array>();
-function tagBytes(before: string, name: string, after: string): Uint8Array {
+const tags = new Map<string, Piece>();
+function tagPiece(before: string, name: string, after: string): Piece {
   const key = before + name + after;
   let b = tags.get(key);
   if (b === undefined) {
-    b = encodeEscaped(key, 0).bytes;
+    b = encodeEscaped(key, 0).piece;
     // Bounded: names in hostile files can be many and long (up to a chunk).
     if (tags.size < 4096 && key.length <= 256) tags.set(key, b);
   }
   return b;
 }
 
-function attrsBytes(attrs: Array<[string, string]>): Uint8Array {
-  if (attrs.length === 0) return new Uint8Array(0);
+function attrsBytes(attrs: Array<[string, string]>): Piece {
+  if (attrs.length === 0) return EMPTY_PIECE;
   let s = '';
   for (const [k, v] of attrs) s += ' ' + k + '="' + escapeXmlAttr(v) + '"';
-  return encodeEscaped(s, 0).bytes;
+  return encodeEscaped(s, 0).piece;
 }
 
 function compileAttr(a: TAttr): XAttr {
-  const parts = a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).bytes, true) : new XSubst(p.index, p.optional)));
+  const parts = a.parts.map((p) => (typeof p === 'string' ? new XText(encodeEscaped(p, ATTR).piece, true) : new XSubst(p.index, p.optional)));
   return {
-    prefix: tagBytes(' ', a.name, '="'),
+    prefix: tagPiece(' ', a.name, '="'),
     parts,
     hasOptional: a.parts.some((p) => p instanceof Subst && p.optional),
     single: parts.length === 1 && parts[0].kind === SUBST_NODE ? parts[0] : null,
@@ -167,7 +168,7 @@ function compileAttr(a: TAttr): XAttr {
 function compileNode(n: TElement | Subst | string, depth: number, substDepth: Map<number, number>): XNode {
   if (typeof n === 'string') {
     const e = encodeEscaped(n, TEXT);
-    return new XText(e.bytes, e.nonBlank);
+    return new XText(e.piece, e.nonBlank);
   }
   if (n instanceof Subst) {
     const d = substDepth.get(n.index);
@@ -267,7 +268,7 @@ export class PlanOp {
     readonly kind: number,
     readonly elem: XElem | null,
     /** OP_COPY: bytes and nodes; OP_LEAF: the element's start (written by the op only when the leaf is optional). */
-    public bytes: Uint8Array | null,
+    public bytes: Piece | null,
     public nodes: number,
     /** Depth of the element below the plan's root. */
     readonly depth: number,
@@ -277,18 +278,17 @@ export class PlanOp {
   /** OP_LEAF, OP_ATTR_VALUE: the value. OP_LEAF: whether the leaf is left out when null, and the static bytes after it (with their nodes). */
   index = 0;
   optional = false;
-  after: Uint8Array = EMPTY;
+  after: Piece = EMPTY_PIECE;
   afterNodes = 0;
   /** `</X>` + after, and `/>` + after. */
-  closeAfter: Uint8Array = EMPTY;
-  emptyAfter: Uint8Array = EMPTY;
+  closeAfter: Piece = EMPTY_PIECE;
+  emptyAfter: Piece = EMPTY_PIECE;
 }
 
 export interface XPlan {
   ops: PlanOp[];
 }
 
-const EMPTY = new Uint8Array(0);
 const GT = Uint8Array.of(0x3e);
 const QUOTE = Uint8Array.of(0x22);
 const SLASH_GT = Uint8Array.of(0x2f, 0x3e);
@@ -312,15 +312,15 @@ function isContainer(x: XElem): boolean {
 
 function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
   const ops: PlanOp[] = [];
-  let pending: Uint8Array[] = [];
+  let pending: Array<Piece | Uint8Array> = [];
   let pendingNodes = 0;
-  const put = (b: Uint8Array, nodes: number) => {
+  const put = (b: Piece | Uint8Array, nodes: number) => {
     pending.push(b);
     pendingNodes += nodes;
   };
   const flush = () => {
     if (pending.length === 0 && pendingNodes === 0) return;
-    ops.push(new PlanOp(OP_COPY, null, concatAll(pending), pendingNodes, 0));
+    ops.push(new PlanOp(OP_COPY, null, joinPieces(pending), pendingNodes, 0));
     pending = [];
     pendingNodes = 0;
   };
@@ -349,24 +349,24 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
       const bytes = x.staticBytes(d, pretty); // (counts its nodes)
       put(bytes, x.staticNodes);
     } else if (x.kind === LEAF_EMPTY) {
-      put(x.openBytes(d, pretty), 1);
+      put(x.openPiece(d, pretty), 1);
       attrs(x, d);
       put(SLASH_GT, 0);
     } else if (x.kind === LEAF_VALUE) {
       const sub = x.children[0] as XSubst;
       // A leaf always written has its start merged into the bytes before it.
-      if (!sub.optional) put(x.openBytes(d, pretty), 1);
+      if (!sub.optional) put(x.openPiece(d, pretty), 1);
       flush();
-      const op = new PlanOp(OP_LEAF, x, x.openBytes(d, pretty), 0, d - depth);
+      const op = new PlanOp(OP_LEAF, x, x.openPiece(d, pretty), 0, d - depth);
       op.index = sub.index;
       op.optional = sub.optional;
       ops.push(op);
     } else if (isContainer(x)) {
-      put(x.openBytes(d, pretty), 1);
+      put(x.openPiece(d, pretty), 1);
       if (x.dattrs !== null) attrs(x, d);
       put(GT, 0);
       for (const c of x.children) emit(c as XElem, d + 1);
-      put(pretty ? indented(x.closeTag, d) : x.closeTag, 0);
+      put(pretty ? indented(x.closeTag.bytes, d) : x.closeTag, 0);
     } else {
       flush();
       ops.push(new PlanOp(OP_ELEMENT, x, null, 0, d - depth));
@@ -385,22 +385,10 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
         op.afterNodes = next.nodes;
         k++;
       }
-      op.closeAfter = concatAll([op.elem!.closeTag, op.after]);
-      op.emptyAfter = concatAll([SLASH_GT, op.after]);
+      op.closeAfter = joinPieces([op.elem!.closeTag, op.after]);
+      op.emptyAfter = joinPieces([SLASH_GT, op.after]);
     }
     out.push(op);
   }
   return { ops: out };
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

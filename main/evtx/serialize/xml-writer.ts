@@ -16,6 +16,7 @@
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
 import { CP1252_80 } from '../binxml/values';
 import { viewOf } from '../little-endian';
+import { Piece } from './piece';
 
 const LT = 0x3c;
 const GT = 0x3e;
@@ -70,9 +71,14 @@ export const TEXT = 1;
 export const ATTR = 2;
 export type EscapeMode = typeof TEXT | typeof ATTR;
 
+/** Bytes a piece copy may write past the end of the piece (its padding): always room for them after `len`. */
+const PIECE_PAD = 3;
+
 export class XmlByteWriter {
   buf: NodeBuffer;
   len = 0;
+  /** `buf`, 32 bits at a time (piece copies). */
+  private words: DataView;
   /** Elements open: their names, and per element its layout state (typed arrays, grown with the depth). */
   private names: string[] = [];
   /** Start tag still open (`<X a="b"` written, no `>` yet). */
@@ -83,7 +89,7 @@ export class XmlByteWriter {
   private runStart = new Int32Array(64);
   private runNonBlank = new Uint8Array(64);
   private depth = 0;
-  private readonly indents: Uint8Array[] = [];
+  private readonly indents: Piece[] = [];
   /** Nodes written (elements, and text runs as a tree would hold them): what rendering costs against a record's budget. */
   nodes = 0;
   /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
@@ -91,7 +97,13 @@ export class XmlByteWriter {
 
   /** `pretty`: one element per line, indented by two spaces; otherwise everything on one line. */
   constructor(readonly pretty = true, initialSize = 1 << 16) {
-    this.buf = Buffer.allocUnsafeSlow(initialSize) as NodeBuffer;
+    this.buf = Buffer.allocUnsafeSlow(Math.max(initialSize, 16)) as NodeBuffer;
+    this.words = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  private setBuffer(next: NodeBuffer): void {
+    this.buf = next;
+    this.words = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   /** Open elements (0 when between records). */
@@ -99,15 +111,16 @@ export class XmlByteWriter {
     return this.depth;
   }
 
-  /** Make room for n more bytes. */
+  /** Make room for n more bytes (and a piece's padding after them). */
   reserve(n: number): void {
     if (this.len + n > this.limit) throw new Error(`record XML passes ${this.limit} bytes`);
-    if (this.len + n <= this.buf.length) return;
+    const need = this.len + n + PIECE_PAD;
+    if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
+    while (size < need) size *= 2;
     const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
     this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+    this.setBuffer(next);
   }
 
   /** Take the output back to `len` (a record that failed half-way) and forget open elements. */
@@ -118,7 +131,7 @@ export class XmlByteWriter {
 
   /** Give back a buffer grown past `max` bytes by an unusually large record (empty writers only). */
   shrink(max: number): void {
-    if (this.len === 0 && this.buf.length > max) this.buf = Buffer.allocUnsafeSlow(1 << 16) as NodeBuffer;
+    if (this.len === 0 && this.buf.length > max) this.setBuffer(Buffer.allocUnsafeSlow(1 << 16) as NodeBuffer);
   }
 
   /**
@@ -202,19 +215,15 @@ export class XmlByteWriter {
     this.buf[this.len++] = b;
   }
 
-  bytes(b: Uint8Array): void {
+  /** A piece, four bytes at a time (its padding lands past the end, in room reserve keeps). */
+  piece(b: Piece): void {
     const n = b.length;
     this.reserve(n);
-    if (n > 12) {
-      this.buf.set(b, this.len);
-      this.len += n;
-      return;
-    }
-    // Short pieces (tags, names): a loop beats TypedArray.set's call overhead.
-    const o = this.buf;
-    let p = this.len;
-    for (let i = 0; i < n; i++) o[p++] = b[i];
-    this.len = p;
+    const src = b.words;
+    const dst = this.words;
+    const at = this.len;
+    for (let i = 0; i < n; i += 4) dst.setUint32(at + i, src.getUint32(i, true), true);
+    this.len = at + n;
   }
 
   /** Characters known to need no escaping and to be ASCII (names, numbers, dates). */
@@ -235,11 +244,11 @@ export class XmlByteWriter {
     if (!this.pretty) return;
     let ind = this.indents[depth];
     if (ind === undefined) {
-      ind = new Uint8Array(1 + 2 * depth).fill(SPACE);
-      ind[0] = NL;
-      this.indents[depth] = ind;
+      const b = new Uint8Array(1 + 2 * depth).fill(SPACE);
+      b[0] = NL;
+      ind = this.indents[depth] = new Piece(b);
     }
-    this.bytes(ind);
+    this.piece(ind);
   }
 
   // ---- structure ----
@@ -248,12 +257,12 @@ export class XmlByteWriter {
    * Start an element named `name`. Callers that have it pre-encoded pass `open`: a newline, the
    * indentation of this depth (pretty layout, below the root) and `<name`.
    */
-  open(name: string, open?: Uint8Array): void {
+  open(name: string, open?: Piece): void {
     const d = this.depth;
     this.nodes++;
     // A child element: the text run before it stays only when it is not blank.
     if (d > 0) this.childStart();
-    if (open !== undefined) this.bytes(open);
+    if (open !== undefined) this.piece(open);
     else {
       if (d > 0) this.indent(d);
       this.byte(LT);
@@ -272,10 +281,10 @@ export class XmlByteWriter {
    * Start an element the caller writes whole, start to end, with no layout state (a leaf of
    * known shape): `open` is its start, indentation included, as for open().
    */
-  openLeaf(open: Uint8Array): void {
+  openLeaf(open: Piece): void {
     this.nodes++;
     if (this.depth > 0) this.childStart();
-    this.bytes(open);
+    this.piece(open);
   }
 
   /** A child element starts here, which the caller writes whole (its start included) and counts. */
@@ -284,8 +293,8 @@ export class XmlByteWriter {
   }
 
   /** Begin an attribute: ` name="`; write its value with the ATTR writers, then attrEnd(). */
-  attrStart(name: string, prefix?: Uint8Array): void {
-    if (prefix !== undefined) this.bytes(prefix);
+  attrStart(name: string, prefix?: Piece): void {
+    if (prefix !== undefined) this.piece(prefix);
     else {
       this.byte(SPACE);
       this.utf8(name, 0);
@@ -320,10 +329,10 @@ export class XmlByteWriter {
   }
 
   /** Text content already escaped and encoded; `nonBlank` says whether it holds more than blanks. */
-  textBytes(b: Uint8Array, nonBlank: boolean): void {
+  textPiece(b: Piece, nonBlank: boolean): void {
     if (b.length === 0 || this.depth === 0) return;
     this.textStart();
-    this.bytes(b);
+    this.piece(b);
     if (nonBlank) this.runNonBlank[this.depth - 1] = 1;
   }
 
@@ -351,7 +360,7 @@ export class XmlByteWriter {
   }
 
   /** Close the innermost element. */
-  close(closeTag?: Uint8Array): void {
+  close(closeTag?: Piece): void {
     const d = --this.depth;
     if (this.hasChild[d] === 0) {
       if (this.startOpen[d] !== 0) {
@@ -363,7 +372,7 @@ export class XmlByteWriter {
       if (this.runStart[d] >= 0 && this.runNonBlank[d] === 0) this.len = this.runStart[d];
       this.indent(d);
     }
-    if (closeTag !== undefined) this.bytes(closeTag);
+    if (closeTag !== undefined) this.piece(closeTag);
     else {
       this.byte(LT);
       this.byte(SLASH);
@@ -559,8 +568,8 @@ function encodeUnit(b: Uint8Array, p: number, c: number, d: number, mode: number
 const encoder = new XmlByteWriter(false, 1024);
 
 /** A string escaped for `mode` (0: not escaped) and encoded, with whether it is more than blanks (for template text encoded once). */
-export function encodeEscaped(s: string, mode: EscapeMode | 0): { bytes: Uint8Array; nonBlank: boolean } {
+export function encodeEscaped(s: string, mode: EscapeMode | 0): { piece: Piece; nonBlank: boolean } {
   encoder.len = 0;
   const nonBlank = encoder.utf8(s, mode);
-  return { bytes: new Uint8Array(encoder.buf.subarray(0, encoder.len)), nonBlank }; // a copy (Buffer.slice would be a view)
+  return { piece: new Piece(encoder.buf.subarray(0, encoder.len)), nonBlank }; // (a copy)
 }
