@@ -12,24 +12,32 @@ import {
 import type { XmlByteWriter } from './xml-writer';
 import { rd16, rd32 } from '../little-endian';
 
-const UPPER = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+/**
+ * Digits are written two at a time, one 16-bit store each: a byte's two hex digits (upper and
+ * lower case), a number below 100's two decimal digits, as the little-endian value that stores them.
+ */
+function digitPairs(digits: string, count: number): Uint16Array {
+  const base = digits.length;
+  return Uint16Array.from({ length: count }, (_, v) => digits.charCodeAt(Math.floor(v / base)) | (digits.charCodeAt(v % base) << 8));
+}
+const HEX_UPPER = digitPairs('0123456789ABCDEF', 256);
+const HEX_LOWER = digitPairs('0123456789abcdef', 256);
+const DECIMAL = digitPairs('0123456789', 100);
 const LOWER = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** Lower-case hex of `v` (< 2^32) without leading zeros, or padded to 8 digits. */
 function hex32(w: XmlByteWriter, v: number, pad: boolean): void {
-  let digits = 8;
-  if (!pad) {
-    digits = 1;
-    for (let x = v >>> 4; x !== 0; x >>>= 4) digits++;
-  }
+  const digits = pad ? 8 : v === 0 ? 1 : (35 - Math.clz32(v)) >>> 2;
   w.reserve(digits);
-  const out = w.buf;
+  const out = w.words;
   let p = w.len + digits;
   w.len = p;
-  for (let i = 0; i < digits; i++) {
-    out[--p] = LOWER[v & 15];
-    v >>>= 4;
+  for (let i = digits; i >= 2; i -= 2) {
+    p -= 2;
+    out.setUint16(p, HEX_LOWER[v & 0xff], true);
+    v >>>= 8;
   }
+  if (p > w.len - digits) out.setUint8(p - 1, LOWER[v & 15]);
 }
 
 function hex64(w: XmlByteWriter, lo: number, hi: number): void {
@@ -41,19 +49,27 @@ function hex64(w: XmlByteWriter, lo: number, hi: number): void {
   }
 }
 
+/** How many decimal digits `v` (0 <= v < 2^32) has. */
+function decimalDigits(v: number): number {
+  if (v < 100000) return v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  return v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
 /** Decimal digits of `v` (0 <= v < 2^32). */
 function decimal(w: XmlByteWriter, v: number): void {
-  let digits = 1;
-  for (let x = v; x >= 10; x = (x / 10) >>> 0) digits++;
+  const digits = decimalDigits(v);
   w.reserve(digits);
-  const out = w.buf;
+  const out = w.words;
   let p = w.len + digits;
   w.len = p;
-  do {
-    const q = (v / 10) >>> 0;
-    out[--p] = 0x30 + v - 10 * q;
+  while (v >= 100) {
+    const q = (v / 100) >>> 0;
+    p -= 2;
+    out.setUint16(p, DECIMAL[v - 100 * q], true);
     v = q;
-  } while (v !== 0);
+  }
+  if (v >= 10) out.setUint16(p - 2, DECIMAL[v], true);
+  else out.setUint8(p - 1, 0x30 + v);
 }
 
 /** A SID (checked well-formed) as S-revision-authority-sub…; false for authorities of 2^32 and over (written in hex by values.ts). */
@@ -77,25 +93,25 @@ const GUID_ORDER = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13
 
 function guid(w: XmlByteWriter, b: Uint8Array, o: number): void {
   w.reserve(38);
-  const out = w.buf;
+  const out = w.words;
   let p = w.len;
-  out[p++] = 0x7b; // {
+  out.setUint8(p++, 0x7b); // {
   for (let k = 0; k < GUID_ORDER.length; k++) {
     const i = GUID_ORDER[k];
-    if (i < 0) out[p++] = 0x2d; // -
+    if (i < 0) out.setUint8(p++, 0x2d); // -
     else {
-      const x = b[o + i];
-      out[p++] = UPPER[x >> 4];
-      out[p++] = UPPER[x & 15];
+      out.setUint16(p, HEX_UPPER[b[o + i]], true);
+      p += 2;
     }
   }
-  out[p++] = 0x7d; // }
+  out.setUint8(p++, 0x7d); // }
   w.len = p;
 }
 
 /** The date and time part (`YYYY-MM-DDTHH:MM:SS.`) of the last second written, reused while records stay in it. */
 let lastSecs = -1;
 const prefix = new Uint8Array(20);
+const prefixWords = new DataView(prefix.buffer);
 
 /** Seconds from 1601-01-01 to 1970-01-01, and the days of 400 years. */
 const EPOCH_1601 = 11644473600;
@@ -144,17 +160,19 @@ function filetime(w: XmlByteWriter, lo: number, hi: number): boolean {
     lastSecs = secs;
   }
   w.reserve(28);
-  const out = w.buf;
-  let p = w.len;
-  for (let i = 0; i < 20; i++) out[p++] = prefix[i];
-  let f = frac | 0; // (an int: digit arithmetic on doubles is several times slower)
-  for (let i = 6; i >= 0; i--) {
-    const q = (f / 10) | 0;
-    out[p + i] = 0x30 + f - 10 * q;
+  const out = w.words;
+  const p = w.len;
+  for (let i = 0; i < 20; i += 4) out.setUint32(p + i, prefixWords.getUint32(i, true), true);
+  // 7 digits: three pairs from the end, then one (ints: digit arithmetic on doubles is several times slower).
+  let f = frac | 0;
+  for (let i = 25; i >= 21; i -= 2) {
+    const q = (f / 100) | 0;
+    out.setUint16(p + i, DECIMAL[f - 100 * q], true);
     f = q;
   }
-  out[p + 7] = 0x5a; // Z
-  w.len = p + 8;
+  out.setUint8(p + 20, 0x30 + f);
+  out.setUint8(p + 27, 0x5a); // Z
+  w.len = p + 28;
   return true;
 }
 

@@ -77,8 +77,8 @@ const PIECE_PAD = 3;
 export class XmlByteWriter {
   buf: NodeBuffer;
   len = 0;
-  /** `buf`, 32 bits at a time (piece copies). */
-  private words: DataView;
+  /** `buf`, several bytes a store (piece copies, digits written in pairs). */
+  words: DataView;
   /** Elements open: their names, and per element its layout state (typed arrays, grown with the depth). */
   private names: string[] = [];
   /** Start tag still open (`<X a="b"` written, no `>` yet). */

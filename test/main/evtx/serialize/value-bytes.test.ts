@@ -60,3 +60,29 @@ test('SIDs: same text as renderScalar (authorities of 2^32 and over left to it)'
   }
   assert.ok(direct > 3000, `${direct} SIDs written directly`);
 });
+
+test('integers and hex of every digit count, at each boundary: same text as renderScalar', () => {
+  const w = new XmlByteWriter(false, 16);
+  const values = new Set<number>([0, 1, 0xffffffff]);
+  for (let v = 1; v <= 0xffffffff; v *= 10) for (const d of [-1, 0, 1]) values.add(v + d);
+  for (let v = 1; v <= 0xffffffff; v *= 16) for (const d of [-1, 0, 1]) values.add(v + d);
+  let checked = 0;
+  for (const v of values) {
+    if (v < 0 || v > 0xffffffff) continue;
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setUint32(0, v, true);
+    for (const [t, size] of [[VT_UINT32, 4], [VT_HEX32, 4], [VT_HEX64, 8], [VT_SIZET, 4]]) {
+      w.len = 0;
+      assert.ok(writeScalarBytes(w, b, 0, size, t));
+      assert.equal(w.buf.toString('latin1', 0, w.len), renderScalar(b, 0, size, t), `type 0x${t.toString(16)} value ${v}`);
+      checked++;
+    }
+    // The same value as a hex64's high half: the low half is then written padded to 8 digits.
+    const hi = new Uint8Array(8);
+    new DataView(hi.buffer).setUint32(4, v, true);
+    w.len = 0;
+    writeScalarBytes(w, hi, 0, 8, VT_HEX64);
+    assert.equal(w.buf.toString('latin1', 0, w.len), renderScalar(hi, 0, 8, VT_HEX64), `hex64 high half ${v}`);
+  }
+  assert.ok(checked > 200, `${checked} values`);
+});
