@@ -35,14 +35,14 @@ export interface ChunkTaskResult {
   /** 'events' mode: the normalized events. */
   items: NormalizedEvent[];
   /**
-   * 'jsonl' / 'xml' modes: the renderings, one per line ('\n' after each), UTF-8 encoded: where
-   * they are in the worker's shared output (textAt), or, when they did not fit there, in a buffer
-   * of their own (text, transferred, not copied).
+   * 'jsonl' / 'xml' modes: where the renderings are in the batch's output buffer (BatchResult),
+   * one per line ('\n' after each), UTF-8 encoded; null when there are none. The main thread
+   * sets `text` to a view of them.
    */
   textAt: TextPlace | null;
   text: Uint8Array | null;
   /** The rejected records, when asked for (ChunkTask.rejectDetails); `rejected` counts them either way. */
-  rejects: PackedRejects;
+  rejects: PackedRejects | null;
   rejected: number;
   warnings: string[];
   records: number;
@@ -50,39 +50,32 @@ export interface ChunkTaskResult {
   bytes: number;
 }
 
-/** A run's text in a worker's shared output: bytes [start, end) of slot `slot`. */
+/** A run's text: bytes [start, end) of its batch's output buffer. */
 export interface TextPlace {
-  slot: number;
   start: number;
   end: number;
 }
 
 /**
- * Output memory shared by the main thread and one worker, so that renderings reach the main
- * thread without being copied, transferred or collected there: handing each run's text over in
- * a buffer of its own made the main thread's heap account for 100 MB a corpus reading, whose
- * collections (full ones, in a main thread with a heap of its own to mark) took a fifth of a
- * parallel pass from the workers.
- *
- * `slots` regions of `slotBytes`, each free (state 0) or held (1). The worker takes a free slot for
- * a batch of runs and writes their texts one after another into it; the main thread hands each
- * text to the consumer as a view and frees the slot once every text in it has been consumed. A
- * batch finding no free slot, or outgrowing its slot, sends its texts in buffers of their own.
+ * A batch of runs handed to a worker, with output buffers it may write into again (see
+ * BatchResult), transferred, not copied.
  */
-export interface SharedOutput {
-  data: SharedArrayBuffer;
-  states: Int32Array;
-  slots: number;
-  slotBytes: number;
+export interface BatchMessage {
+  tasks: ChunkTask[];
+  spare: ArrayBuffer[];
 }
 
-export function createSharedOutput(slots: number, slotBytes: number): SharedOutput {
-  return { data: new SharedArrayBuffer(slots * slotBytes), states: new Int32Array(new SharedArrayBuffer(4 * slots)), slots, slotBytes };
-}
-
-/** The bytes of slot `slot` (a view, not a copy). */
-export function slotBytes(o: SharedOutput, slot: number): Buffer {
-  return Buffer.from(o.data, slot * o.slotBytes, o.slotBytes);
+/**
+ * What a worker returns for a batch: a result per run, and the buffer their texts were written
+ * into, transferred (not copied) to the main thread, which hands each text to the consumer as a
+ * view and, once all are consumed, sends the buffer back to be written into again (so no memory
+ * is committed, copied or collected per batch). Copying each batch's text into memory shared
+ * with the main thread cost a twentieth of the workers' time; handing it over in a new buffer
+ * per batch filled the main thread's heap with garbage whose collections held the workers back.
+ */
+export interface BatchResult {
+  results: ChunkTaskResult[];
+  buffer: ArrayBuffer | null;
 }
 
 export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {
@@ -120,7 +113,9 @@ export class RejectPacker {
     this.reasonEnds.push(this.length);
   }
 
-  pack(): PackedRejects {
+  /** The rejects packed, or null when there are none (nothing to pass between threads). */
+  pack(): PackedRejects | null {
+    if (this.offsets.length === 0) return null;
     return {
       offsets: Float64Array.from(this.offsets),
       numbers: Float64Array.from(this.numbers),
@@ -128,10 +123,6 @@ export class RejectPacker {
       reasonText: this.reasons.join(''),
     };
   }
-}
-
-export function emptyRejects(): PackedRejects {
-  return { offsets: new Float64Array(0), numbers: new Float64Array(0), reasonEnds: new Uint32Array(0), reasonText: '' };
 }
 
 /** The i-th rejected record of a packed list. */

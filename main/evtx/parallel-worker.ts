@@ -1,9 +1,10 @@
 /**
  * Worker thread of the parallel EVTX path: reads a run of chunks of one file straight from disk
  * (chunks are independent: each has its own string and template cache) and returns its records,
- * rendered as asked: texts into the output memory it shares with the main thread (SharedOutput).
+ * rendered as asked: texts into an output buffer handed to the main thread with the batch's
+ * results, and handed back once consumed (BatchResult).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { CHUNK_SIZE, fileEndWarning, handleChunk, readHeaderBlock } from './reader';
 import { FILE_HEADER_SIZE } from './file-header';
@@ -11,32 +12,19 @@ import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
 import {
-  deliverRecordTo, emptyRejects, RejectPacker, slotBytes, type ChunkTask, type ChunkTaskResult, type SharedOutput,
+  deliverRecordTo, RejectPacker, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult,
 } from './parallel-types';
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
 const headBuf = Buffer.allocUnsafe(FILE_HEADER_SIZE);
-/**
- * A run's text, written here and then copied into the shared output: rendering straight into
- * shared memory ran 8% slower (V8's code for stores into a SharedArrayBuffer), a copy costs 1%.
- */
-const out = new XmlByteWriter(true, 1 << 20);
-const shared = (workerData as { output?: SharedOutput } | null)?.output;
-const slots = shared ? Array.from({ length: shared.slots }, (_, i) => slotBytes(shared, i)) : [];
-let nextSlot = 0;
-
-/** A free slot of the shared output, now held; -1 when every one is held. */
-function takeSlot(): number {
-  if (!shared) return -1;
-  for (let k = 0; k < shared.slots; k++) {
-    const i = (nextSlot + k) % shared.slots;
-    if (Atomics.compareExchange(shared.states, i, 0, 1) === 0) {
-      nextSlot = i + 1;
-      return i;
-    }
-  }
-  return -1;
-}
+/** The batch's texts, one run after another, in an output buffer handed over with the results. */
+const out = new XmlByteWriter(true, 16);
+/** Output buffers handed back by the main thread, to write into again. */
+const spare: ArrayBuffer[] = [];
+/** Size of a new output buffer (a batch's text is 1 to 3 MiB; the writer grows it when needed). */
+const OUTPUT_BYTES = 4 << 20;
+/** Spare buffers kept at most (more come back only after a batch outgrew its buffer). */
+const MAX_SPARE = 8;
 
 /**
  * Where the file's chunks start, how many there are, and the header's chunk count, from its header
@@ -57,7 +45,7 @@ function readLayout(fd: number, t: ChunkTask, warnings: string[]): { base: numbe
 
 /** A run's result before anything is read, with these warnings. */
 function emptyResult(t: ChunkTask, warnings: string[] = []): ChunkTaskResult {
-  return { id: t.id, items: [], textAt: null, text: null, rejects: emptyRejects(), rejected: 0, warnings, records: 0, recovered: 0, bytes: 0 };
+  return { id: t.id, items: [], textAt: null, text: null, rejects: null, rejected: 0, warnings, records: 0, recovered: 0, bytes: 0 };
 }
 
 /** Parse a run; its text ('jsonl', 'xml') is written into `out`. */
@@ -119,38 +107,30 @@ function runTask(t: ChunkTask): ChunkTaskResult {
 }
 
 /** A batch of runs (several small files travel together); one result per run. */
-parentPort?.on('message', (batch: ChunkTask[]) => {
+parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
+  for (const b of returned) if (spare.length < MAX_SPARE) spare.push(b);
   const results: ChunkTaskResult[] = [];
-  const transfer: ArrayBuffer[] = [];
   // (one mode a parse: only 'jsonl' and 'xml' write texts)
-  const slot = batch.length > 0 && (batch[0].mode === 'xml' || batch[0].mode === 'jsonl') ? takeSlot() : -1;
-  let used = 0; // bytes of the slot holding texts
-  for (const t of batch) {
-    out.truncate(0);
+  const texts = tasks.length > 0 && (tasks[0].mode === 'xml' || tasks[0].mode === 'jsonl');
+  if (texts) out.useBuffer(Buffer.from(spare.pop() ?? new ArrayBuffer(OUTPUT_BYTES)));
+  for (const t of tasks) {
+    const start = out.len;
     let r: ChunkTaskResult;
     try {
       r = runTask(t);
     } catch (e) {
-      out.truncate(0);
+      out.truncate(start);
       r = emptyResult(t, [`worker failed: ${e instanceof Error ? e.message : String(e)}`]);
     }
-    const n = out.len;
-    if (n > 0) {
-      if (slot >= 0 && used + n <= shared!.slotBytes) {
-        slots[slot].set(out.buf.subarray(0, n), used);
-        r.textAt = { slot, start: used, end: used + n };
-        used += n;
-      } else {
-        // No slot free, or the slot is full: a buffer of its own (Node's pool would share it).
-        const text = Buffer.allocUnsafeSlow(n);
-        out.buf.copy(text, 0, 0, n);
-        r.text = text;
-        transfer.push(text.buffer as ArrayBuffer);
-      }
-    }
+    if (out.len > start) r.textAt = { start, end: out.len };
     results.push(r);
   }
-  out.truncate(0);
-  if (slot >= 0 && used === 0) Atomics.store(shared!.states, slot, 0); // (the main thread frees slots that hold texts)
-  parentPort!.postMessage(results, transfer);
+  const message: BatchResult = { results, buffer: null };
+  if (texts) {
+    // The whole buffer goes (its ArrayBuffer is the writer's own: Buffer.from(ArrayBuffer) or grown by allocUnsafeSlow).
+    const buffer = out.buf.buffer as ArrayBuffer;
+    out.truncate(0);
+    message.buffer = buffer;
+    parentPort!.postMessage(message, [buffer]);
+  } else parentPort!.postMessage(message);
 });

@@ -9,9 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILE_HEADER_SIZE } from './file-header';
 import { CHUNK_SIZE } from './chunk';
-import {
-  createSharedOutput, rejectAt, type ChunkTask, type ChunkTaskResult, type ParallelMode, type SharedOutput, type TextPlace,
-} from './parallel-types';
+import { rejectAt, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult, type ParallelMode } from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
 
@@ -28,9 +26,9 @@ export interface ParallelHandlers {
   item?(fileIndex: number, item: NormalizedEvent): void;
   /**
    * 'jsonl' / 'xml' modes: renderings of a run of records, one per line, UTF-8, in file order.
-   * `text` is a view of memory the workers write into again: it holds the run's text until the
-   * handler returns, or until the promise it returns settles (e.g. once the text is written), which
-   * also holds back further work; copy it to keep it longer.
+   * `text` is a view of a worker's output buffer, handed back to the worker (and emptied here)
+   * once the handler returns, or once the promise it returns settles (e.g. once the text is
+   * written), which also holds back further work; copy it to keep it longer.
    */
   text?(fileIndex: number, text: Uint8Array): Promise<void> | void;
   /** Each rejected record, in file order. Without this handler they are only counted (ParallelStats.rejected): their details stay in the workers. */
@@ -110,48 +108,41 @@ function planFile(f: ParallelFile, fileIndex: number, opts: ParallelOptions, rej
 let pool: PoolWorker[] = [];
 /** Tasks handed to a worker ahead of its results. */
 const TASKS_QUEUED_PER_WORKER = 2;
-/**
- * Each worker's shared output (see SharedOutput): slots enough for the batches a worker holds and
- * those waiting to be delivered in order, each of 4 MiB (a batch's text is 1 to 3 MiB; memory is
- * only committed where written).
- */
-const OUTPUT_SLOTS = 6;
-const OUTPUT_SLOT_BYTES = 4 << 20;
 let queue: Promise<unknown> = Promise.resolve();
 
 interface PoolWorker {
   worker: Worker;
-  output: OutputReader;
+  /** Output buffers whose texts are all consumed, to send back with the worker's next batch (BatchResult). */
+  spare: ArrayBuffer[];
 }
 
-/** The main thread's side of a worker's shared output: texts handed out as views, slots freed once they are consumed. */
-class OutputReader {
-  /** Texts handed out and not yet consumed, per slot. */
-  private readonly unread: Int32Array;
+/** A batch's output buffer on this side: the texts in it not yet consumed; sent back to its worker when none is left. */
+class OutputBuffer {
+  private unread = 0;
 
-  constructor(private readonly output: SharedOutput) {
-    this.unread = new Int32Array(output.slots);
+  constructor(
+    private readonly buffer: ArrayBuffer,
+    private readonly owner: PoolWorker,
+  ) {}
+
+  /** The text at [start, end): a view, valid until release(). */
+  open(start: number, end: number): Buffer {
+    this.unread++;
+    return Buffer.from(this.buffer, start, end - start);
   }
 
-  /** The text at `at`: a view, valid until release(at). */
-  open(at: TextPlace): Buffer {
-    this.unread[at.slot]++;
-    return Buffer.from(this.output.data, at.slot * this.output.slotBytes + at.start, at.end - at.start);
-  }
-
-  release(at: TextPlace): void {
-    if (--this.unread[at.slot] === 0) Atomics.store(this.output.states, at.slot, 0);
+  release(): void {
+    if (--this.unread === 0) this.owner.spare.push(this.buffer);
   }
 }
 
 function getWorkers(n: number): PoolWorker[] {
   const script = path.join(__dirname, 'parallel-worker.js');
   while (pool.length < n) {
-    const output = createSharedOutput(OUTPUT_SLOTS, OUTPUT_SLOT_BYTES);
     // (V8's default young generation: limits of 16 or 64 MB made no difference, paired)
-    const w = new Worker(script, { workerData: { output } });
+    const w = new Worker(script);
     w.unref();
-    pool.push({ worker: w, output: new OutputReader(output) });
+    pool.push({ worker: w, spare: [] });
   }
   return pool.slice(0, n);
 }
@@ -205,7 +196,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
   const workers = pooled.map((p) => p.worker);
 
   /** Results not yet delivered, by task, with the shared output their text is in. */
-  const results = new Map<number, { r: ChunkTaskResult; from: OutputReader }>();
+  const results = new Map<number, { r: ChunkTaskResult; from: OutputBuffer | null }>();
   let nextEmit = 0; // plan
   /** Plan index after each dispatched batch's last run; batches whose runs are all delivered. */
   const batchEnd: number[] = [];
@@ -216,7 +207,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
 
   return await new Promise<ParallelStats>((resolve, reject) => {
     let finished = false;
-    const listeners: Array<[Worker, (r: ChunkTaskResult[]) => void, (e: Error) => void]> = [];
+    const listeners: Array<[Worker, (m: BatchResult) => void, (e: Error) => void]> = [];
     const finish = (err?: Error) => {
       if (finished) return;
       finished = true;
@@ -236,20 +227,20 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         const p = plans[nextEmit];
         const { r, from } = results.get(p.task.id)!;
         results.delete(p.task.id);
-        const place = r.textAt;
         for (const w of p.warnings) h.warning?.(p.fileIndex, w);
         for (const w of r.warnings) h.warning?.(p.fileIndex, w);
         if (h.item) for (const it of r.items) h.item(p.fileIndex, it);
         const wait = h.text && r.text !== null && r.text.length > 0 ? h.text(p.fileIndex, r.text) : undefined;
         if (wait) {
           const settled = () => {
-            if (place !== null) from.release(place);
+            from?.release();
             if (backpressure === bp) backpressure = null;
           };
           const bp: Promise<void> = wait.then(settled, settled);
           backpressure = bp;
-        } else if (place !== null) from.release(place);
-        if (h.reject) for (let k = 0; k < r.rejects.offsets.length; k++) h.reject(p.fileIndex, rejectAt(r.rejects, k));
+        } else from?.release();
+        const rejects = r.rejects;
+        if (h.reject && rejects !== null) for (let k = 0; k < rejects.offsets.length; k++) h.reject(p.fileIndex, rejectAt(rejects, k));
         stats.bytes += r.bytes;
         stats.records += r.records;
         stats.recovered += r.recovered;
@@ -280,24 +271,33 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         return;
       }
       for (let round = 0; round < TASKS_QUEUED_PER_WORKER; round++)
-        for (const w of workers) {
+        for (const pw of pooled) {
+          const w = pw.worker;
           if (batchEnd.length - batchesEmitted >= maxInFlight) return;
           if (queued.get(w)! > round) continue;
           const batch = ready.shift() ?? nextBatch();
           if (batch === null) return;
-          w.postMessage(batch);
+          // Output buffers consumed since the last batch go back with this one.
+          const spare = pw.spare.splice(0);
+          const message: BatchMessage = { tasks: batch, spare };
+          w.postMessage(message, spare);
           plansDispatched += batch.length;
           batchEnd.push(plansDispatched);
           queued.set(w, queued.get(w)! + 1);
         }
     };
-    for (const { worker: w, output } of pooled) {
-      const onMsg = (rs: ChunkTaskResult[]) => {
+    for (const pw of pooled) {
+      const w = pw.worker;
+      const onMsg = ({ results: rs, buffer }: BatchResult) => {
         queued.set(w, queued.get(w)! - 1);
+        const output = buffer === null ? null : new OutputBuffer(buffer, pw);
         for (const r of rs) {
-          if (r.textAt !== null) r.text = output.open(r.textAt);
-          results.set(r.id, { r, from: output });
+          const at = r.textAt;
+          if (at !== null && output !== null) r.text = output.open(at.start, at.end);
+          results.set(r.id, { r, from: r.text === null ? null : output });
         }
+        // (a buffer with no text in it goes back at once)
+        if (output !== null && rs.every((r) => r.text === null)) pw.spare.push(buffer!);
         emitReady();
         fill();
       };

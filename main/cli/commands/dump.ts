@@ -17,8 +17,9 @@ interface OutputState {
 }
 
 /**
- * Write a copy of `s` (a view of the workers' output memory, written into again once this
- * returns or its promise settles, while a stream may hold what it was given for longer).
+ * Write a copy of `s` (a view of a worker's output buffer, handed back to the worker to write
+ * into again once this returns or its promise settles, while a stream may hold what it was given
+ * for longer).
  */
 function write(out: NodeJS.WritableStream, s: Uint8Array, state: OutputState): Promise<void> | void {
   if (state.closed) return;

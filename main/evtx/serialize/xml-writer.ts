@@ -106,6 +106,12 @@ export class XmlByteWriter {
     this.words = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
+  /** Write into `buf` from its start from now on (the buffer written so far was handed over, see parallel-types.ts BatchResult). */
+  useBuffer(buf: Buffer): void {
+    this.setBuffer(buf as NodeBuffer);
+    this.truncate(0);
+  }
+
   /** Open elements (0 when between records). */
   get openElements(): number {
     return this.depth;
@@ -116,7 +122,7 @@ export class XmlByteWriter {
     if (this.len + n > this.limit) throw new Error(`record XML passes ${this.limit} bytes`);
     const need = this.len + n + PIECE_PAD;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 64);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafeSlow(size) as NodeBuffer;
     this.buf.copy(next, 0, 0, this.len);

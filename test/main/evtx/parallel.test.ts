@@ -23,12 +23,13 @@ test('workers write the same XML, in the same order, as one thread; rejects too'
   );
   const expected = Buffer.from(w.buf.subarray(0, w.len));
 
-  for (const chunksPerTask of [2, 16]) {
+  // (512 chunks a batch: texts of over 20 MiB, past the 4 MiB a worker's output buffer starts with)
+  for (const chunksPerTask of [2, 16, 512]) {
     const parts: Uint8Array[] = [];
     const parRejects: string[] = [];
     const done: number[] = [];
     const stats = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9 }, {
-      text: (_i, t) => void parts.push(Buffer.from(t)), // (a view of memory the workers write into again)
+      text: (_i, t) => void parts.push(Buffer.from(t)), // (a view of a buffer handed back to its worker)
       reject: (i, r) => void parRejects.push(`${i}:${r.offset}:${r.reason}`),
       fileDone: (i) => void done.push(i),
     });
