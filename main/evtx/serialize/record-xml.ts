@@ -34,20 +34,21 @@ import {
 
 // ---- values ----
 
-/** A nested BinXML value, rendered when read: bytes in a scratch writer, for placement at `depth`. */
+/**
+ * A nested BinXML value, rendered when read: bytes in a scratch writer, for placement at `depth`.
+ * Kept by its frame, one per value index, and set again for each instance (as the frame's arrays are).
+ */
 class NestedXml {
-  constructor(
-    readonly w: XmlByteWriter,
-    readonly start: number,
-    readonly end: number,
-    /** Nodes it holds (charged each time it is placed). */
-    readonly weight: number,
-    readonly depth: number,
-    /** Where the value is, and its template nesting level, to write it as a tree elsewhere. */
-    readonly pos: number,
-    readonly size: number,
-    readonly level: number,
-  ) {}
+  w: XmlByteWriter | null = null;
+  start = 0;
+  end = 0;
+  /** Nodes it holds (charged each time it is placed). */
+  weight = 0;
+  depth = 0;
+  /** Where the value is, and its template nesting level, to write it as a tree elsewhere. */
+  pos = 0;
+  size = 0;
+  level = 0;
 }
 
 /** The values of one template instance being rendered; one frame per template nesting level. */
@@ -56,9 +57,16 @@ class ValueFrame {
   off = new Int32Array(64);
   size = new Int32Array(64);
   type = new Uint8Array(64);
-  /** Values rendered when read: arrays (item strings) and nested BinXML (most instances have none). */
-  private read: Array<string[] | NestedXml | undefined> = [];
-  private anyRead = false;
+  /**
+   * Values rendered when read: arrays (item strings) and nested BinXML (most instances have none);
+   * as long as the typed arrays, emptied where set (an array grown per instance cost an allocation
+   * for each of the many instances holding a nested value).
+   */
+  private read: Array<string[] | NestedXml | undefined> = new Array<undefined>(64).fill(undefined);
+  /** Entries of `read` set since the last reset: [0, readEnd). */
+  private readEnd = 0;
+  /** This frame's nested values, by index (see NestedXml). */
+  private nested: NestedXml[] = [];
 
   reset(count: number): void {
     if (count > this.off.length) {
@@ -67,22 +75,28 @@ class ValueFrame {
       this.off = new Int32Array(n);
       this.size = new Int32Array(n);
       this.type = new Uint8Array(n);
+      while (this.read.length < n) this.read.push(undefined);
     }
     this.count = count;
-    if (this.anyRead) {
-      this.read.length = 0;
-      this.anyRead = false;
+    if (this.readEnd > 0) {
+      this.read.fill(undefined, 0, this.readEnd);
+      this.readEnd = 0;
     }
   }
 
   /** Value i as rendered when read (array items, nested BinXML), or undefined for a scalar. */
   readAt(i: number): string[] | NestedXml | undefined {
-    return this.anyRead ? this.read[i] : undefined;
+    return i < this.readEnd ? this.read[i] : undefined;
   }
 
   setRead(i: number, v: string[] | NestedXml): void {
     this.read[i] = v;
-    this.anyRead = true;
+    if (i >= this.readEnd) this.readEnd = i + 1;
+  }
+
+  /** The NestedXml of value i, to set. */
+  nestedAt(i: number): NestedXml {
+    return (this.nested[i] ??= new NestedXml());
   }
 
   isNull(i: number): boolean {
@@ -136,7 +150,16 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
         const err = writeFragment(ctx, dp, dp + size, level + 1, sw);
         if (err !== null) return err;
       }
-      f.setRead(i, new NestedXml(sw, start, sw.len, sw.nodes - nodes, rel === undefined || rel < 0 ? -1 : depth, dp, size, level + 1));
+      const nx = f.nestedAt(i);
+      nx.w = sw;
+      nx.start = start;
+      nx.end = sw.len;
+      nx.weight = sw.nodes - nodes;
+      nx.depth = rel === undefined || rel < 0 ? -1 : depth;
+      nx.pos = dp;
+      nx.size = size;
+      nx.level = level + 1;
+      f.setRead(i, nx);
     } else if ((type & VT_ARRAY) !== 0) {
       const v = renderValue(b, dp, size, type) as string[] | null;
       if (v === null) throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
@@ -193,7 +216,7 @@ function writeScalarText(o: Out, i: number): void {
 function placeNested(o: Out, r: NestedXml): void {
   const { ctx, w } = o;
   chargeNodes(ctx, r.weight, 'nested BinXML placed repeatedly', 0);
-  if (r.depth === w.openElements) w.childBytes(r.w.buf, r.start, r.end);
+  if (r.depth === w.openElements) w.childCopy(r.w!, r.start, r.end);
   else if (r.size > 0) {
     // Placed at another depth than rendered for: written again, as a tree (already charged).
     const saved = ctx.budget;
@@ -275,8 +298,7 @@ function writeStatic(w: XmlByteWriter, x: XElem): void {
     w.writeElement(x.el);
     return;
   }
-  const bytes = x.staticBytes(d, w.pretty);
-  w.childBytes(bytes, 0, bytes.length);
+  w.childPiece(x.staticPiece(d, w.pretty));
   w.nodes += x.staticNodes;
 }
 
@@ -440,7 +462,7 @@ function writeElem(o: Out, x: XElem, onlyFirst: boolean): boolean {
  * not, instance, end): read, with its values, ready to write; null for any other shape; the
  * error when its template (or a nested value's) is unusable (see readInstanceHead).
  */
-function readSingleInstance(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): { out: Out; roots: XElem[] } | null | BinXmlError {
+function readSingleInstance(ctx: BinXmlContext, start: number, end: number, level: number, w: XmlByteWriter): XProgram | null | BinXmlError {
   const b = ctx.buf;
   let pos = start;
   // Records begin with a fragment header; nested BinXML values mostly do not.
@@ -461,7 +483,20 @@ function readSingleInstance(ctx: BinXmlContext, start: number, end: number, leve
     ctx.textBudget = textBudget;
     return null;
   }
-  return { out: { ctx, w, f: frameAt(level) }, roots: prog.roots };
+  return prog;
+}
+
+/**
+ * What rendering an instance at each template nesting level uses: one per level, as the frames
+ * (an instance is written before the next one at its level is read).
+ */
+const outs: Out[] = [];
+function outAt(level: number, ctx: BinXmlContext, w: XmlByteWriter): Out {
+  const o = outs[level];
+  if (o === undefined) return (outs[level] = { ctx, w, f: frameAt(level) });
+  o.ctx = ctx;
+  o.w = w;
+  return o;
 }
 
 /** Write every element of the nested fragment ctx.buf[start, end) (as buildFragment builds them); returns an error as readSingleInstance does. */
@@ -470,7 +505,8 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
   const one = readSingleInstance(ctx, start, end, level, w);
   if (one instanceof BinXmlError) return one;
   if (one !== null) {
-    for (const x of one.roots) writeElem(one.out, x, false);
+    const out = outAt(level, ctx, w);
+    for (const x of one.roots) writeElem(out, x, false);
     return null;
   }
   for (const n of buildFragment(ctx, start, end, level)) if (typeof n !== 'string') w.writeElement(n);
@@ -513,7 +549,8 @@ export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w
       w.writeElement(buildRecord(ctx, start, end));
       return null;
     }
-    for (const x of one.roots) if (writeElem(one.out, x, true)) return null;
+    const out = outAt(0, ctx, w);
+    for (const x of one.roots) if (writeElem(out, x, true)) return null;
     throw binxmlError('record holds no element', start);
   } finally {
     w.limit = limit;

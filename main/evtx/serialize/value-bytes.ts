@@ -1,12 +1,12 @@
 /**
  * The commonest values written straight into the XML writer, as ASCII bytes: unsigned integers,
- * hex, GUIDs, FILETIMEs and SIDs without building their strings first; signed integers through
+ * hex, binary, GUIDs, FILETIMEs and SIDs without building their strings first; signed integers through
  * values.ts. The output is, byte for byte, what binxml/values.ts renders (a test checks it on
  * random values); every other type, and any value outside the ranges handled here, goes through
  * values.ts.
  */
 import {
-  renderScalar, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
+  renderScalar, VT_BINARY, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32,
   VT_UINT64, VT_UINT8,
 } from '../binxml/values';
 import type { XmlByteWriter } from './xml-writer';
@@ -86,6 +86,15 @@ function sid(w: XmlByteWriter, b: Uint8Array, o: number): boolean {
     decimal(w, rd32(b, o + 8 + 4 * i));
   }
   return true;
+}
+
+/** Binary as upper-case hex, two digits a byte (`size` > 0). */
+function binary(w: XmlByteWriter, b: Uint8Array, o: number, size: number): void {
+  w.reserve(2 * size);
+  const out = w.words;
+  let p = w.len;
+  for (let i = 0; i < size; i++, p += 2) out.setUint16(p, HEX_UPPER[b[o + i]], true);
+  w.len = p;
 }
 
 /** GUID bytes in the order they print: Data1, Data2, Data3 little-endian, then Data4 as stored. */
@@ -219,6 +228,10 @@ export function writeScalarBytes(w: XmlByteWriter, b: Uint8Array, o: number, siz
       return filetime(w, rd32(b, o), rd32(b, o + 4));
     case VT_SID:
       return sid(w, b, o);
+    case VT_BINARY:
+      if (size === 0) return false; // (renders empty)
+      binary(w, b, o, size);
+      return true;
     default:
       return false;
   }

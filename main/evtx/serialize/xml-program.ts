@@ -65,8 +65,8 @@ export class XElem {
   /** `open` after a newline and the indentation of each depth (pretty layout). */
   private openAt: Piece[] = [];
   /** A static element (no substitution below it) as written at each depth (indented, or on one line), and its node count. */
-  staticAt: Uint8Array[] = [];
-  staticCompact: Uint8Array | null = null;
+  staticAt: Piece[] = [];
+  staticCompact: Piece | null = null;
   staticNodes = 0;
 
   constructor(readonly el: TElement, depth: number, substDepth: Map<number, number>) {
@@ -83,13 +83,13 @@ export class XElem {
   }
 
   /** This element written whole at `depth` when it is static (see writeStatic in record-xml.ts), made once per depth and layout. */
-  staticBytes(depth: number, pretty: boolean): Uint8Array {
+  staticPiece(depth: number, pretty: boolean): Piece {
     let bytes = pretty ? this.staticAt[depth] : this.staticCompact;
     if (bytes === undefined || bytes === null) {
       const sw = new XmlByteWriter(pretty, 256);
       sw.beginFragment(depth);
       sw.writeElement(this.el);
-      bytes = new Uint8Array(sw.buf.subarray(0, sw.len));
+      bytes = new Piece(sw.buf.subarray(0, sw.len));
       if (pretty) this.staticAt[depth] = bytes;
       else this.staticCompact = bytes;
       this.staticNodes = sw.nodes;
@@ -346,7 +346,7 @@ function compilePlan(root: XElem, depth: number, pretty: boolean): XPlan {
   };
   const emit = (x: XElem, d: number) => {
     if (x.kind === STATIC) {
-      const bytes = x.staticBytes(d, pretty); // (counts its nodes)
+      const bytes = x.staticPiece(d, pretty); // (counts its nodes)
       put(bytes, x.staticNodes);
     } else if (x.kind === LEAF_EMPTY) {
       put(x.openPiece(d, pretty), 1);

@@ -142,7 +142,7 @@ export class XmlByteWriter {
 
   /**
    * Start writing elements as if they were children of an element open at `depth - 1` whose
-   * start tag is closed: what childBytes later places (a nested BinXML value rendered ahead).
+   * start tag is closed: what childCopy later places (a nested BinXML value rendered ahead).
    */
   beginFragment(depth: number): void {
     this.grow(depth);
@@ -186,13 +186,25 @@ export class XmlByteWriter {
     this.runStart[p] = -1;
   }
 
-  /** Place child elements rendered ahead (after beginFragment at this depth) from src[start, end). */
-  childBytes(src: Uint8Array, start: number, end: number): void {
+  /** Place child elements rendered ahead by `src` (after beginFragment at this depth), bytes [start, end) of its output; four at a time, as pieces. */
+  childCopy(src: XmlByteWriter, start: number, end: number): void {
     if (end <= start) return;
     this.childStart();
-    this.reserve(end - start);
-    this.buf.set(src.subarray(start, end), this.len);
-    this.len += end - start;
+    const n = end - start;
+    this.reserve(n);
+    // (src keeps room after its output, as every writer does: the word reads stay in its buffer)
+    const from = src.words;
+    const dst = this.words;
+    const at = this.len;
+    for (let i = 0; i < n; i += 4) dst.setUint32(at + i, from.getUint32(start + i, true), true);
+    this.len = at + n;
+  }
+
+  /** Place a child element written ahead whole (a static element of a template). */
+  childPiece(p: Piece): void {
+    if (p.length === 0) return;
+    this.childStart();
+    this.piece(p);
   }
 
   /** The current element gets a child element: close its start tag, drop a blank text run before it. */

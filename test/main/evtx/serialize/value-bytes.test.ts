@@ -4,16 +4,16 @@ import * as assert from 'node:assert/strict';
 import { writeScalarBytes } from '../../../../main/evtx/serialize/value-bytes';
 import { XmlByteWriter } from '../../../../main/evtx/serialize/xml-writer';
 import {
-  renderScalar, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32, VT_UINT64, VT_UINT8,
+  renderScalar, VT_BINARY, VT_FILETIME, VT_GUID, VT_SID, VT_HEX32, VT_HEX64, VT_INT16, VT_INT32, VT_INT8, VT_SIZET, VT_UINT16, VT_UINT32, VT_UINT64, VT_UINT8,
 } from '../../../../main/evtx/binxml/values';
 import { mulberry32 } from '../fuzz-lib';
 
 const TYPES: Array<[number, number[]]> = [
   [VT_INT8, [1]], [VT_UINT8, [1]], [VT_INT16, [2]], [VT_UINT16, [2]], [VT_INT32, [4]], [VT_UINT32, [4]], [VT_UINT64, [8]],
-  [VT_HEX32, [4]], [VT_HEX64, [8]], [VT_SIZET, [4, 8]], [VT_GUID, [16]], [VT_FILETIME, [8]],
+  [VT_HEX32, [4]], [VT_HEX64, [8]], [VT_SIZET, [4, 8]], [VT_GUID, [16]], [VT_FILETIME, [8]], [VT_BINARY, [0, 1, 7, 300]],
 ];
 
-test('integers, hex, GUIDs and FILETIMEs: same text as renderScalar, or left to it', () => {
+test('integers, hex, binary, GUIDs and FILETIMEs: same text as renderScalar, or left to it', () => {
   const rnd = mulberry32(42);
   const w = new XmlByteWriter(false, 16);
   let direct = 0;

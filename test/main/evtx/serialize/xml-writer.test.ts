@@ -63,16 +63,20 @@ test('compact layout puts the whole element on one line', () => {
   assert.equal(w.buf.toString('utf8', 0, w.len), '<A><B>x</B><C/></A>');
 });
 
-test('elements rendered ahead (beginFragment) are placed at their depth with childBytes', () => {
+test('elements rendered ahead (beginFragment) are placed at their depth with childCopy, from anywhere in the writer that rendered them', () => {
   const ahead = new XmlByteWriter(true);
+  ahead.beginFragment(2);
+  ahead.writeElement(el('Skipped', ['yz']));
+  const mark = ahead.len; // (not a multiple of 4: the copy reads words from unaligned offsets)
   ahead.beginFragment(2);
   ahead.writeElement(el('C', ['x']));
   ahead.writeElement(el('D'));
+  assert.notEqual(mark % 4, 0);
   const w = new XmlByteWriter(true);
   w.open('A');
   w.open('B');
   w.text('  '); // a blank run, dropped once a child element follows
-  w.childBytes(ahead.buf, 0, ahead.len);
+  w.childCopy(ahead, mark, ahead.len);
   w.close();
   w.close();
   assert.equal(w.buf.toString('utf8', 0, w.len), '<A>\n  <B>\n    <C>x</C>\n    <D/>\n  </B>\n</A>');
