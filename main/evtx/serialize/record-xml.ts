@@ -22,9 +22,9 @@
 import { BinXmlError, binxmlError, T_EOF, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, type BinXmlContext } from '../binxml/tokens';
 import { chargeArrays, chargeNodes, MAX_RECORD_TEXT, MAX_TEMPLATE_DEPTH, readInstanceHead } from '../binxml/templates';
 import { buildFragment, buildRecord, MAX_RECORD_NODES } from '../binxml/builder';
-import { renderScalar, renderValue, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
+import { renderScalar, renderValue, SCALAR_SURE_SIZE, scalarWellFormed, VT_ANSI, VT_ARRAY, VT_BINXML, VT_EVTXML, VT_NULL, VT_STRING } from '../binxml/values';
 import { writeScalarBytes } from './value-bytes';
-import { rd16 } from '../little-endian';
+import { viewOf } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
 import { Piece } from './piece';
 import {
@@ -128,11 +128,13 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
   f.reset(count);
   const b = ctx.buf;
   let arrays: Array<string[]> | null = null;
+  const view = viewOf(b);
   let dp = pos + count * 4;
   for (let i = 0; i < count; i++) {
-    const dpos = pos + 4 * i;
-    const size = rd16(b, dpos);
-    const type = b[dpos + 2];
+    // Descriptor: u16 size, u8 type, u8 padding (in the record: readInstanceHead checked the count).
+    const d = view.getUint32(pos + 4 * i, true);
+    const size = d & 0xffff;
+    const type = (d >>> 16) & 0xff;
     if (dp + size > end) throw binxmlError(`template value ${i} overruns the record`, dp);
     f.off[i] = dp;
     f.size[i] = size;
@@ -165,7 +167,7 @@ function readValues(ctx: BinXmlContext, prog: XProgram, count: number, pos: numb
       if (v === null) throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
       f.setRead(i, v);
       (arrays ??= []).push(v);
-    } else if (!scalarWellFormed(b, dp, size, type)) {
+    } else if (size < SCALAR_SURE_SIZE[type] && !scalarWellFormed(b, dp, size, type)) {
       throw binxmlError(`malformed value ${i} (type 0x${type.toString(16)}, ${size} bytes)`, dp);
     }
     dp += size;

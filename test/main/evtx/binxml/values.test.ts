@@ -1,7 +1,7 @@
 /** Value rendering, type by type, as Windows renders it. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { renderScalar, renderValue, filetimeString, scalarWellFormed, utf16 } from '../../../../main/evtx/binxml/values';
+import { renderScalar, renderValue, filetimeString, SCALAR_SURE_SIZE, scalarWellFormed, utf16 } from '../../../../main/evtx/binxml/values';
 import { mulberry32 } from '../fuzz-lib';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
@@ -89,4 +89,16 @@ test('scalarWellFormed says exactly when renderScalar renders (every type, sizes
         checked++;
       }
   assert.equal(checked, 0x30 * 25 * 4);
+});
+
+test('SCALAR_SURE_SIZE: every value at least that long is one scalarWellFormed accepts, for every type byte', () => {
+  const b = new Uint8Array(64).fill(0xff); // (SID bytes that do not parse: the table must leave SIDs to the full check)
+  let sure = 0;
+  for (let t = 0; t < 256; t++)
+    for (let size = 0; size <= 40; size++)
+      if (size >= SCALAR_SURE_SIZE[t]) {
+        sure++;
+        assert.ok(scalarWellFormed(b, 0, size, t), `type 0x${t.toString(16)}, ${size} bytes`);
+      }
+  assert.ok(sure > 500, `${sure} sure cases`);
 });
