@@ -83,6 +83,25 @@ test('elements rendered ahead (beginFragment) are placed at their depth with chi
   assert.equal(w.openElements, 0);
 });
 
+test('childCopy places long runs too (copied natively, not word by word) and short ones after them', () => {
+  const long = 'L'.repeat(300);
+  const ahead = new XmlByteWriter(true);
+  ahead.beginFragment(1);
+  ahead.writeElement(el('Skipped'));
+  const mark = ahead.len;
+  ahead.beginFragment(1);
+  ahead.writeElement(el('C', [long]));
+  const mid = ahead.len;
+  ahead.beginFragment(1);
+  ahead.writeElement(el('D'));
+  const w = new XmlByteWriter(true);
+  w.open('A');
+  w.childCopy(ahead, mark, mid);
+  w.childCopy(ahead, mid, ahead.len);
+  w.close();
+  assert.equal(w.buf.toString('utf8', 0, w.len), `<A>\n  <C>${long}</C>\n  <D/>\n</A>`);
+});
+
 test('nodes are counted as a tree holds them (elements and text runs)', () => {
   const w = new XmlByteWriter(true);
   w.writeElement(el('A', ['a', 'b', el('B', ['c']), 'd']));
