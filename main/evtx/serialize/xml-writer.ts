@@ -94,18 +94,31 @@ export class XmlByteWriter {
   private readonly indents: Piece[] = [];
   /** Nodes written (elements, and text runs as a tree would hold them): what rendering costs against a record's budget. */
   nodes = 0;
-  /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
-  limit = Infinity;
+  private maxLen = Infinity;
+  /** How far output may reach with no check beyond this one: within the limit, and with room for a piece's padding (reserve). */
+  private room = 0;
 
   /** `pretty`: one element per line, indented by two spaces; otherwise everything on one line. */
   constructor(readonly pretty = true, initialSize = 1 << 16) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(initialSize, 16)) as NodeBuffer;
     this.words = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.room = this.buf.length - PIECE_PAD;
+  }
+
+  /** Past this length the writer refuses to grow (set per record: hostile records can expand without end). */
+  get limit(): number {
+    return this.maxLen;
+  }
+
+  set limit(n: number) {
+    this.maxLen = n;
+    this.room = Math.min(n, this.buf.length - PIECE_PAD);
   }
 
   private setBuffer(next: NodeBuffer): void {
     this.buf = next;
     this.words = new DataView(next.buffer, next.byteOffset, next.length);
+    this.room = Math.min(this.maxLen, next.length - PIECE_PAD);
   }
 
   /** Write into `buf` from its start from now on (the buffer written so far was handed over, see parallel-types.ts BatchResult). */
@@ -121,7 +134,8 @@ export class XmlByteWriter {
 
   /** Make room for n more bytes (and a piece's padding after them). */
   reserve(n: number): void {
-    if (this.len + n > this.limit) throw new Error(`record XML passes ${this.limit} bytes`);
+    if (this.len + n <= this.room) return;
+    if (this.len + n > this.maxLen) throw new Error(`record XML passes ${this.maxLen} bytes`);
     const need = this.len + n + PIECE_PAD;
     if (need <= this.buf.length) return;
     let size = Math.max(this.buf.length * 2, 64);

@@ -152,3 +152,18 @@ test('the encoders (UTF-16 bytes, strings, code page bytes) agree with Node on r
     assert.equal(nb3, text.trim() !== '');
   }
 });
+
+test('the limit holds whatever the buffer size, before and after it grows', () => {
+  const w = new XmlByteWriter(false, 16);
+  w.limit = 40;
+  w.ascii('x'.repeat(30)); // (grows the buffer)
+  w.ascii('y'.repeat(10));
+  assert.equal(w.len, 40);
+  assert.throws(() => w.byte(0x7a), /passes 40 bytes/);
+  w.limit = Infinity;
+  w.ascii('z'.repeat(1000));
+  assert.equal(w.len, 1040);
+  w.truncate(0);
+  w.limit = 8;
+  assert.throws(() => w.ascii('123456789'), /passes 8 bytes/);
+});
