@@ -1,8 +1,8 @@
 /**
  * Worker thread of the parallel EVTX path: reads a run of chunks of one file straight from disk
  * (chunks are independent: each has its own string and template cache) and returns its records,
- * rendered as asked: texts into an output buffer handed to the main thread with the batch's
- * results, and handed back once consumed (BatchResult).
+ * rendered as asked: texts into the worker's own memory, then copied into a shared output buffer
+ * sent to the main thread with the batch's results, and sent back once consumed (BatchResult).
  */
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
@@ -17,13 +17,16 @@ import {
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
 const headBuf = Buffer.allocUnsafe(FILE_HEADER_SIZE);
-/** The batch's texts, one run after another, in an output buffer handed over with the results. */
-const out = new XmlByteWriter(true, 16);
-/** Output buffers handed back by the main thread, to write into again. */
-const spare: ArrayBuffer[] = [];
-/** Size of a new output buffer (a batch's text is 1 to 3 MiB; the writer grows it when needed). */
+/** Size of a new output buffer (a batch's text is 1 to 3 MiB; the writer grows when needed). */
 const OUTPUT_BYTES = 4 << 20;
-/** Spare buffers kept at most (more come back only after a batch outgrew its buffer). */
+/**
+ * The batch's texts, one run after another, in this worker's own memory. It is never handed over:
+ * see BatchResult for why texts are copied out of it instead.
+ */
+const out = new XmlByteWriter(true, OUTPUT_BYTES);
+/** Shared output buffers the main thread is done with, to copy texts into again. */
+const spare: SharedArrayBuffer[] = [];
+/** Spare buffers kept at most (more come back only after a batch outgrew every spare one). */
 const MAX_SPARE = 8;
 
 /**
@@ -106,13 +109,20 @@ function runTask(t: ChunkTask): ChunkTaskResult {
   return res;
 }
 
+/** A shared output buffer holding `n` bytes: a spare one large enough, or a new one. */
+function outputBuffer(n: number): SharedArrayBuffer {
+  const i = spare.findIndex((b) => b.byteLength >= n);
+  if (i >= 0) return spare.splice(i, 1)[0];
+  return new SharedArrayBuffer(Math.max(OUTPUT_BYTES, n));
+}
+
 /** A batch of runs (several small files travel together); one result per run. */
 parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
   for (const b of returned) if (spare.length < MAX_SPARE) spare.push(b);
   const results: ChunkTaskResult[] = [];
   // (one mode a parse: only 'jsonl' and 'xml' write texts)
   const texts = tasks.length > 0 && (tasks[0].mode === 'xml' || tasks[0].mode === 'jsonl');
-  if (texts) out.useBuffer(Buffer.from(spare.pop() ?? new ArrayBuffer(OUTPUT_BYTES)));
+  out.truncate(0);
   for (const t of tasks) {
     const start = out.len;
     let r: ChunkTaskResult;
@@ -126,11 +136,12 @@ parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
     results.push(r);
   }
   const message: BatchResult = { results, buffer: null };
-  if (texts) {
-    // The whole buffer goes (its ArrayBuffer is the writer's own: Buffer.from(ArrayBuffer) or grown by allocUnsafeSlow).
-    const buffer = out.buf.buffer as ArrayBuffer;
-    out.truncate(0);
+  if (texts && out.len > 0) {
+    const buffer = outputBuffer(out.len);
+    new Uint8Array(buffer, 0, out.len).set(out.buf.subarray(0, out.len));
     message.buffer = buffer;
-    parentPort!.postMessage(message, [buffer]);
-  } else parentPort!.postMessage(message);
+  }
+  out.truncate(0);
+  out.shrink(OUTPUT_BYTES * 4);
+  parentPort!.postMessage(message);
 });

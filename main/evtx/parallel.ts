@@ -113,7 +113,7 @@ let queue: Promise<unknown> = Promise.resolve();
 interface PoolWorker {
   worker: Worker;
   /** Output buffers whose texts are all consumed, to send back with the worker's next batch (BatchResult). */
-  spare: ArrayBuffer[];
+  spare: SharedArrayBuffer[];
 }
 
 /** A batch's output buffer on this side: the texts in it not yet consumed; sent back to its worker when none is left. */
@@ -121,7 +121,7 @@ class OutputBuffer {
   private unread = 0;
 
   constructor(
-    private readonly buffer: ArrayBuffer,
+    private readonly buffer: SharedArrayBuffer,
     private readonly owner: PoolWorker,
   ) {}
 
@@ -280,7 +280,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
           // Output buffers consumed since the last batch go back with this one.
           const spare = pw.spare.splice(0);
           const message: BatchMessage = { tasks: batch, spare };
-          w.postMessage(message, spare);
+          w.postMessage(message);
           plansDispatched += batch.length;
           batchEnd.push(plansDispatched);
           queued.set(w, queued.get(w)! + 1);
@@ -296,8 +296,6 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
           if (at !== null && output !== null) r.text = output.open(at.start, at.end);
           results.set(r.id, { r, from: r.text === null ? null : output });
         }
-        // (a buffer with no text in it goes back at once)
-        if (output !== null && rs.every((r) => r.text === null)) pw.spare.push(buffer!);
         emitReady();
         fill();
       };

@@ -121,12 +121,6 @@ export class XmlByteWriter {
     this.room = Math.min(this.maxLen, next.length - PIECE_PAD);
   }
 
-  /** Write into `buf` from its start from now on (the buffer written so far was handed over, see parallel-types.ts BatchResult). */
-  useBuffer(buf: Buffer): void {
-    this.setBuffer(buf as NodeBuffer);
-    this.truncate(0);
-  }
-
   /** Open elements (0 when between records). */
   get openElements(): number {
     return this.depth;
