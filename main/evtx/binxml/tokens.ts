@@ -142,7 +142,20 @@ function nameRef(ctx: BinXmlContext, pos: number, end: number): string {
   return name;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** The five entities XML predefines (a Map: a hostile name such as `constructor` must not find anything else). */
+const ENTITIES = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]]);
+
+/** The text an entity reference stands for: a predefined entity's character, else the reference itself. */
+export function entityText(name: string): string {
+  return ENTITIES.get(name) ?? `&${name};`;
+}
+
+/** Bytes of a value token's value of type t (other than strings), or -1 for a type a value token cannot hold. */
+const VALUE_TEXT_SIZES = new Int8Array(256).fill(-1);
+for (const [t, n] of [[3, 1], [4, 1], [5, 2], [6, 2], [7, 4], [8, 4], [9, 8], [10, 8], [11, 4], [12, 8], [13, 4], [15, 16], [17, 8], [18, 16], [20, 4], [21, 8]]) VALUE_TEXT_SIZES[t] = n;
+export function valueTextSize(t: number): number {
+  return VALUE_TEXT_SIZES[t];
+}
 
 /** Text of a BinXML value token (0x05): [text, next position]. */
 function valueText(b: Uint8Array, pos: number, end: number): [string, number] {
@@ -157,9 +170,8 @@ function valueText(b: Uint8Array, pos: number, end: number): [string, number] {
     const s = t === VT_STRING ? utf16(b, pos, n) : (renderScalar(b, pos, size, t) ?? '');
     return [s, pos + size];
   }
-  const sizes: Record<number, number> = { 3: 1, 4: 1, 5: 2, 6: 2, 7: 4, 8: 4, 9: 8, 10: 8, 11: 4, 12: 8, 13: 4, 15: 16, 17: 8, 18: 16, 20: 4, 21: 8 };
-  const size = sizes[t];
-  if (size === undefined) throw binxmlError(`unsupported value text type 0x${t.toString(16)}`, pos - 1);
+  const size = valueTextSize(t);
+  if (size < 0) throw binxmlError(`unsupported value text type 0x${t.toString(16)}`, pos - 1);
   if (pos + size > end) throw binxmlError('value overruns the fragment', pos);
   return [renderScalar(b, pos, size, t) ?? '', pos + size];
 }
@@ -308,7 +320,7 @@ export function parseTokens(
       case T_ENTITYREF: {
         const name = nameRef(ctx, pos, end);
         pos = nameEnd;
-        addContent(ENTITIES[name] ?? `&${name};`);
+        addContent(entityText(name));
         break;
       }
       case T_PI_TARGET: {

@@ -27,6 +27,7 @@ import { writeScalarBytes } from './value-bytes';
 import { viewOf } from '../little-endian';
 import { ATTR, TEXT, XmlByteWriter } from './xml-writer';
 import { Piece } from './piece';
+import { writeTokensXml } from './token-xml';
 import {
   GENERAL, LEAF_EMPTY, OP_ATTR, OP_ATTR_VALUE, OP_COPY, OP_LEAF, programOf, STATIC, SUBST_NODE, TEXT_NODE, XElem, XSubst, type XAttr,
   type XPlan, type XProgram,
@@ -511,6 +512,8 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
     for (const x of one.roots) writeElem(out, x, false);
     return null;
   }
+  // Written without templates: straight from the tokens when it can be, else as a tree.
+  if (writeTokensXml(ctx, start, end, w, true)) return null;
   for (const n of buildFragment(ctx, start, end, level)) if (typeof n !== 'string') w.writeElement(n);
   return null;
 }
@@ -548,7 +551,8 @@ export function writeRecordXml(ctx: BinXmlContext, start: number, end: number, w
     const one = readSingleInstance(ctx, start, end, 0, w);
     if (one instanceof BinXmlError) return one;
     if (one === null) {
-      w.writeElement(buildRecord(ctx, start, end));
+      // Written without templates: straight from the tokens when it can be, else as a tree.
+      if (!writeTokensXml(ctx, start, end, w, false)) w.writeElement(buildRecord(ctx, start, end));
       return null;
     }
     const out = outAt(0, ctx, w);

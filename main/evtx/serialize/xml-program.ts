@@ -128,7 +128,7 @@ export interface XProgram {
 }
 
 /** `bytes` on a line of their own at `depth`: a newline and two spaces a level before them (pretty layout). */
-function indented(bytes: Uint8Array, depth: number): Uint8Array {
+export function indented(bytes: Uint8Array, depth: number): Uint8Array {
   const b = new Uint8Array(1 + 2 * depth + bytes.length).fill(0x20);
   b[0] = 0x0a;
   b.set(bytes, 1 + 2 * depth);
@@ -137,7 +137,7 @@ function indented(bytes: Uint8Array, depth: number): Uint8Array {
 
 /** `<name`, `</name>` (names are written unescaped, as the tree layout does), shared across chunks. */
 const tags = new Map<string, Piece>();
-function tagPiece(before: string, name: string, after: string): Piece {
+export function tagPiece(before: string, name: string, after: string): Piece {
   const key = before + name + after;
   let b = tags.get(key);
   if (b === undefined) {
