@@ -109,10 +109,13 @@ function runTask(t: ChunkTask): ChunkTaskResult {
   return res;
 }
 
-/** A shared output buffer holding `n` bytes: a spare one large enough, or a new one. */
+/**
+ * A shared output buffer holding `n` bytes: the spare one large enough that came back last (the
+ * memory most likely still in cache: the copy into it is a worker's largest cost after parsing),
+ * or a new one.
+ */
 function outputBuffer(n: number): SharedArrayBuffer {
-  const i = spare.findIndex((b) => b.byteLength >= n);
-  if (i >= 0) return spare.splice(i, 1)[0];
+  for (let i = spare.length - 1; i >= 0; i--) if (spare[i].byteLength >= n) return spare.splice(i, 1)[0];
   return new SharedArrayBuffer(Math.max(OUTPUT_BYTES, n));
 }
 
