@@ -11,7 +11,7 @@ import { crc32 } from './crc32';
 import { carveRecordHeaders, findNextRecord } from './carve';
 import { hasRecordSignature, parseRecordBody, readRecordHeader, writeRecordBodyXml, type RecordHeader } from './record';
 import type { XmlByteWriter } from './serialize/xml-writer';
-import type { BinXmlContext } from './binxml/builder';
+import { chunkContext, type BinXmlContext } from './binxml/tokens';
 import type { XmlElement } from '../../shared/model/event-xml';
 import { rd32, rd64 } from './little-endian';
 
@@ -79,7 +79,7 @@ function isAllZero(b: Uint8Array): boolean {
 export function parseChunk(bytes: Uint8Array, fileOffset: number, index: number, typed = false): Chunk {
   // A Buffer view (no copy): same bytes, plus Node's native UTF-16 decoding for the string values.
   const buf: Uint8Array = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const ctx: BinXmlContext = { buf, strings: new Map(), templates: new Map(), typed };
+  const ctx = chunkContext(buf, typed);
   const c: Chunk = {
     fileOffset, index, buf, header: null, magicOk: false, headerCrcOk: false, recordsCrcOk: false,
     damaged: true, empty: false, warnings: [], ctx,

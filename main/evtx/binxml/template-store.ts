@@ -12,14 +12,27 @@
  * the same characters and hash, in bounds (what the parser's readName checks). A definition
  * passing this check parses exactly as the stored one did, so its compiled template is shared as
  * it is (templates are read-only).
+ *
+ * Definitions that fail are kept too: slack holds damaged definitions by the hundred, copied from
+ * chunk to chunk like the rest, and parsing each again cost a twentieth of a pass. One that reads
+ * to its end without an element is kept whole, as above. One that fails at a name (overwritten
+ * since, the usual damage) is kept up to that name's field: a copy whose bytes up to there and
+ * whose earlier names are the same parses the same way up to that field, so it fails there too
+ * exactly when that name fails to read in its own chunk; the name is read (and its error given)
+ * there, each time. Other failures are not kept.
  */
 import { rd16, rd32, viewOf } from '../little-endian';
-import { readName, type BinXmlContext } from './tokens';
+import { BinXmlError, readName, type BinXmlContext } from './tokens';
 
 /** A definition kept, with what it compiles to (`value`: templates.ts's CompiledTemplate, opaque here). */
 class StoredDefinition<T> {
   constructor(
-    /** The definition from its GUID to the end of its tokens (header offset + 4 onward). */
+    /** Its data size (the key's other half). */
+    readonly size: number,
+    /**
+     * The definition from its GUID to the end of its tokens (header offset + 4 onward); for one
+     * failing at a name, up to that name's field.
+     */
     readonly bytes: Uint8Array,
     /** Name fields: positions relative to the header, whether the name is inline, and the name. */
     readonly fields: Int32Array,
@@ -27,7 +40,8 @@ class StoredDefinition<T> {
     readonly names: string[],
     /** Each name's stored hash (it passed readName's check). */
     readonly hashes: Uint16Array,
-    readonly value: T,
+    /** What it compiles to; null: it fails at the name of its last field (see the module comment). */
+    readonly value: T | null,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -51,18 +65,43 @@ export class TemplateStore<T> {
     return (rd32(b, off + 4) ^ Math.imul(rd32(b, off + 8), 31) ^ Math.imul(rd32(b, off + 12), 961) ^ Math.imul(rd32(b, off + 16), 29791) ^ rd32(b, off + 20)) >>> 0;
   }
 
-  /** The stored compilation of the definition whose header is at chunk offset `off` (its data checked to lie in the chunk), if one matches. */
-  find(ctx: BinXmlContext, off: number, size: number): T | undefined {
+  /**
+   * The stored compilation of the definition whose header is at chunk offset `off` (its data
+   * checked to lie in the chunk), if one matches; for a copy of one that fails at a name, the
+   * error that name gives here.
+   */
+  find(ctx: BinXmlContext, off: number, size: number): T | BinXmlError | undefined {
     const list = this.byKey.get(TemplateStore.key(ctx.buf, off));
     if (list === undefined) return undefined;
-    for (const d of list) if (d.bytes.length === 20 + size && matches(ctx, off, d)) return d.value;
+    for (const d of list) {
+      if (d.size !== size || !matches(ctx, off, d)) continue;
+      if (d.value !== null) return d.value;
+      const failure = nameFailure(ctx, off + d.fields[d.fields.length - 1]);
+      if (failure !== null) return failure;
+    }
     return undefined;
   }
 
   /** Keep the compilation of the definition at `off`, whose name fields are at the chunk offsets `nameFields`. */
   add(ctx: BinXmlContext, off: number, size: number, nameFields: number[], value: T): void {
-    if (20 + size > MAX_BYTES) return;
-    if (this.count >= MAX_DEFINITIONS || this.bytes + 20 + size > MAX_BYTES) {
+    this.keep(ctx, off, size, nameFields, 20 + size, value);
+  }
+
+  /**
+   * Keep the definition at `off` if it failed at the name of the last of `nameFields` (the name
+   * fields read before it failed), and say whether it did.
+   */
+  addNameFailure(ctx: BinXmlContext, off: number, size: number, nameFields: number[]): boolean {
+    const last = nameFields[nameFields.length - 1];
+    if (last === undefined || nameFailure(ctx, last) === null) return false;
+    this.keep(ctx, off, size, nameFields, last - off - 4, null);
+    return true;
+  }
+
+  /** Keep the first `length` bytes of the definition at `off` (from its GUID on). */
+  private keep(ctx: BinXmlContext, off: number, size: number, nameFields: number[], length: number, value: T | null): void {
+    if (length > MAX_BYTES) return;
+    if (this.count >= MAX_DEFINITIONS || this.bytes + length > MAX_BYTES) {
       this.byKey.clear();
       this.count = 0;
       this.bytes = 0;
@@ -78,11 +117,12 @@ export class TemplateStore<T> {
       const target = rd32(b, at);
       fields[k] = at - off;
       inline[k] = target === at + 4 ? 1 : 0;
+      if (value === null && k === n - 1) break; // (the name that fails)
       names.push(readName(ctx, target)); // (read by the parse just now: cached)
       hashes[k] = rd16(b, target + 4);
     }
     // A copy (Buffer's slice is a view): the chunk's buffer is reused for the next chunks read.
-    const d = new StoredDefinition(Uint8Array.prototype.slice.call(b, off + 4, off + 24 + size), fields, inline, names, hashes, value);
+    const d = new StoredDefinition(size, Uint8Array.prototype.slice.call(b, off + 4, off + 4 + length), fields, inline, names, hashes, value);
     const key = TemplateStore.key(b, off);
     const list = this.byKey.get(key);
     if (list === undefined) this.byKey.set(key, [d]);
@@ -105,7 +145,23 @@ function sameName(b: Uint8Array, at: number, name: string, hash: number): boolea
   return true;
 }
 
-/** Whether the definition at `off` is a copy of `d` (see the module comment). */
+/**
+ * The error the name whose field is at chunk offset `at` fails to read with, or null when it reads.
+ * (Only definitions in slack come here, a few hundred a corpus reading: the throw costs little.)
+ */
+function nameFailure(ctx: BinXmlContext, at: number): BinXmlError | null {
+  try {
+    readName(ctx, rd32(ctx.buf, at));
+    return null;
+  } catch (e) {
+    return e instanceof BinXmlError ? e : null;
+  }
+}
+
+/**
+ * Whether the definition at `off` is a copy of `d` (see the module comment); for one failing at a
+ * name, up to that name's field, whose name is then read by the caller.
+ */
 function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): boolean {
   const b = ctx.buf;
   const s = d.bytes;
@@ -123,6 +179,7 @@ function matches<T>(ctx: BinXmlContext, off: number, d: StoredDefinition<T>): bo
     const target = rd32(b, at);
     const isInline = target === at + 4;
     if (isInline !== (d.inline[k] === 1)) return false;
+    if (d.value === null && k === fields.length - 1) return true;
     if (isInline) p = stop + 8;
     else {
       p = stop + 4;

@@ -68,8 +68,12 @@ type Val = RenderedValue | Nested | null;
 
 export type NestedParser = (start: number, end: number, depth: number) => XmlNode[];
 
+/** What the store keeps for a definition that reads to its end without an element (unusable). */
+class EmptyDefinition {}
+const EMPTY_DEFINITION = new EmptyDefinition();
+
 /** Definitions seen in earlier chunks (each chunk holds its own copy of the templates it uses). */
-const store = new TemplateStore<CompiledTemplate>();
+const store = new TemplateStore<CompiledTemplate | EmptyDefinition>();
 
 /**
  * The compiled template whose definition header is at chunk offset `off`: looked up once per
@@ -87,6 +91,8 @@ function loadTemplate(ctx: BinXmlContext, off: number): CompiledTemplate | BinXm
   if (start + size > b.length) return failed(ctx, off, binxmlError(`template definition at 0x${off.toString(16)} is missing or damaged (its data overruns the chunk)`, off));
   const seen = store.find(ctx, off, size);
   if (seen !== undefined) {
+    if (seen instanceof BinXmlError) return failed(ctx, off, seen);
+    if (seen instanceof EmptyDefinition) return failed(ctx, off, binxmlError('empty template definition', off));
     ctx.templates.set(off, seen);
     return seen;
   }
@@ -96,11 +102,15 @@ function loadTemplate(ctx: BinXmlContext, off: number): CompiledTemplate | BinXm
   try {
     nodes = parseTokens(ctx, start, start + size, true, 0, null).nodes;
   } catch (e) {
+    store.addNameFailure(ctx, off, size, nameFields);
     return failed(ctx, off, e instanceof BinXmlError ? e : binxmlError(e instanceof Error ? e.message : String(e), off));
   } finally {
     ctx.nameFields = undefined;
   }
-  if (nodes.length === 0) return failed(ctx, off, binxmlError('empty template definition', off));
+  if (nodes.length === 0) {
+    store.add(ctx, off, size, nameFields, EMPTY_DEFINITION);
+    return failed(ctx, off, binxmlError('empty template definition', off));
+  }
   let weight = 0;
   let chars = 0;
   const count = (n: XmlNode | Subst): void => {

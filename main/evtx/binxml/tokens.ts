@@ -55,6 +55,14 @@ export interface BinXmlContext {
 }
 
 /**
+ * A chunk's context, with every field set up front: one shape for all of them, which V8's
+ * optimized code for the BinXML layers is specialized to (see primeReadName).
+ */
+export function chunkContext(buf: Uint8Array, typed: boolean): BinXmlContext {
+  return { buf, strings: new Map(), templates: new Map(), typed, budget: undefined, textBudget: undefined, nameFields: undefined };
+}
+
+/**
  * An element built with `typed` set: `types` maps an attribute name, or '#text' for the content,
  * to the BinXML value type of the single substitution that produced it.
  */
@@ -122,6 +130,41 @@ export function readName(ctx: BinXmlContext, off: number): string {
   ctx.strings.set(off, s);
   return s;
 }
+
+/**
+ * Read names that fail each of readName's checks once, at load. V8 compiles a branch that has not
+ * run when a function is optimized as a bailout to the interpreter, and Node 20's V8 keeps the
+ * optimized code after it bails out: every later damaged name (stale records in slack meet them by
+ * the thousand) bailed out again, at about 18 us each, a few hundred times a corpus reading. V8
+ * keeps the feedback that compiles those branches only once a function has run a few times, hence
+ * the good names read first; and the context is of the one shape chunks' contexts have, or the
+ * optimized code would bail out on the chunks' (a "wrong map").
+ */
+function primeReadName(): void {
+  const b = new Uint8Array(64);
+  const ctx = chunkContext(b, false);
+  const name = (off: number, hash: number, n: number) => {
+    b[off + 4] = hash;
+    b[off + 6] = n;
+    for (let i = 0; i < n && off + 9 + 2 * i < b.length; i++) b[off + 8 + 2 * i] = 0x41;
+  };
+  name(0, 0x41, 1); // "A", intact
+  name(16, 0x42, 1); // its hash damaged
+  name(32, 0, 0); // empty
+  name(48, 0, 9); // overruns the buffer
+  for (let i = 0; i < 32; i++) {
+    ctx.strings.clear();
+    readName(ctx, 0);
+  }
+  for (const off of [16, 32, 48, 60]) {
+    try {
+      readName(ctx, off);
+    } catch {
+      // (each fails, as meant)
+    }
+  }
+}
+primeReadName();
 
 /** Position after the last name reference read by nameRef (avoids allocating a tuple per name). */
 let nameEnd = 0;

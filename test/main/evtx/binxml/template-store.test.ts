@@ -104,3 +104,46 @@ test('a stored definition is a copy: the buffer it was read from may be reused f
   assert.match(r.tree, /^<Evxnt>/);
   assert.equal(r.fast, r.tree);
 });
+
+test('a definition failing at a damaged name is remembered: its copies fail with the reason their own chunk gives, and one whose name is intact is compiled', () => {
+  const damaged = (pad: number, how: (buf: Buffer, nameAt: number) => void) => {
+    const c = chunk({ pad, shared: 'Data', id: 0x9191, value: 'v' });
+    how(c.ctx.buf as Buffer, pad);
+    return c;
+  };
+  const badHash = (buf: Buffer, at: number) => void (buf[at + 4] ^= 0xff);
+  const reason = (c: Chunk) => {
+    const err = writeRecordXml(c.ctx, c.start, c.end, new XmlByteWriter(true, 1024));
+    assert.throws(() => buildRecord({ ...c.ctx, strings: new Map(), templates: new Map() }, c.start, c.end), { message: err?.message });
+    return err?.message;
+  };
+  assert.equal(reason(damaged(0, badHash)), 'name at 0x0 fails its hash check (overwritten or damaged)');
+  // Copies: the name's offset in the reason is the copy's own; another kind of damage gives its own reason.
+  assert.equal(reason(damaged(40, badHash)), 'name at 0x28 fails its hash check (overwritten or damaged)');
+  assert.equal(reason(damaged(64, (buf, at) => void buf.writeUInt16LE(0, at + 6))), 'empty name at 0x40 (overwritten or damaged)');
+  // The same definition where the name is intact: compiled and written.
+  const intact = chunk({ pad: 80, shared: 'Data', id: 0x9191, value: 'fine' });
+  const r = render(intact);
+  assert.match(r.tree, /<Data>fine<\/Data>/);
+  assert.equal(r.fast, r.tree);
+});
+
+test('a definition holding no element is remembered as unusable: its copies are turned away with the same reason', () => {
+  const empty = (pad: number): Chunk => {
+    const w = new BinXmlWriter();
+    for (let i = 0; i < pad; i++) w.u8(0);
+    const start = w.pos;
+    w.fragmentHeader();
+    const defOffset = w.inlineTemplate(0xa1a1, () => void w.fragmentHeader().eof());
+    w.u32(0).eof();
+    const buf = Buffer.from(w.build());
+    return { ctx: { buf, strings: new Map(), templates: new Map() }, start, end: w.pos, defOffset };
+  };
+  for (const pad of [0, 24]) {
+    const c = empty(pad);
+    const err = writeRecordXml(c.ctx, c.start, c.end, new XmlByteWriter(true, 1024));
+    assert.equal(err?.message, 'empty template definition');
+    assert.equal(err?.offset, c.defOffset);
+    assert.throws(() => buildRecord({ ...c.ctx, templates: new Map() }, c.start, c.end), { message: 'empty template definition' });
+  }
+});
