@@ -1,6 +1,8 @@
 /** One CLI sub-command. Each lives in its own module under commands/ and is listed in commands/index.ts. */
 export interface CliIO {
   stdout: NodeJS.WritableStream;
+  /** Set when `stdout` is the process's own standard output: its file descriptor, which `dump`'s workers write to themselves. */
+  stdoutFd?: number;
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
   /** True when stderr is a terminal (progress displays only then). */
   interactive: boolean;

@@ -52,7 +52,7 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
 /** The process entry point (`npx wmi-workbench`, linked to this file's compiled form by build/link-local-bin.js). */
 export function runCli(argv: string[]): void {
   exitQuietlyOnClosedPipe(process.stdout);
-  main(argv, { stdout: process.stdout, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then((code) => {
+  main(argv, { stdout: process.stdout, stdoutFd: 1, stderr: process.stderr, interactive: process.stderr.isTTY === true }).then((code) => {
     process.exitCode = code;
   });
 }

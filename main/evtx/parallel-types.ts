@@ -56,9 +56,33 @@ export interface TextPlace {
   end: number;
 }
 
-/** A batch of runs handed to a worker, with output buffers it may copy texts into again (see BatchResult). */
+/**
+ * Output the workers write the texts to themselves, each batch's when its turn comes (batches are
+ * numbered as they are handed out): with no copy between threads, and no work for the main thread.
+ * `turn` is shared by the workers and the main thread: [TURN_NEXT] the number of the next batch to
+ * be written, [TURN_STATE] the output's state.
+ */
+export interface OrderedOutput {
+  fd: number;
+  turn: Int32Array;
+}
+
+export const TURN_NEXT = 0;
+export const TURN_STATE = 1;
+export const OUTPUT_OPEN = 0;
+/** Its reader went away (EPIPE, as in `dump ... | head`): the rest is not written. */
+export const OUTPUT_CLOSED = 1;
+/** A write failed otherwise: the parse fails (BatchResult.outputError). */
+export const OUTPUT_FAILED = 2;
+
+/**
+ * A batch of runs handed to a worker: its number, and either the ordered output its text goes to
+ * or output buffers it may copy texts into again (see BatchResult).
+ */
 export interface BatchMessage {
   tasks: ChunkTask[];
+  seq: number;
+  output: OrderedOutput | null;
   spare: SharedArrayBuffer[];
 }
 
@@ -76,6 +100,8 @@ export interface BatchMessage {
 export interface BatchResult {
   results: ChunkTaskResult[];
   buffer: SharedArrayBuffer | null;
+  /** Why writing the ordered output failed (a message of its own, with no results). */
+  outputError?: string;
 }
 
 export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {

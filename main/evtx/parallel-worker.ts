@@ -1,10 +1,11 @@
 /**
  * Worker thread of the parallel EVTX path: reads a run of chunks of one file straight from disk
  * (chunks are independent: each has its own string and template cache) and returns its records,
- * rendered as asked: texts into the worker's own memory, then copied into a shared output buffer
- * sent to the main thread with the batch's results, and sent back once consumed (BatchResult).
+ * rendered as asked: texts into the worker's own memory, then either written to the ordered output
+ * by the worker itself when the batch's turn comes (OrderedOutput), or copied into a shared output
+ * buffer sent to the main thread with the batch's results, and sent back once consumed (BatchResult).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import { CHUNK_SIZE, fileEndWarning, handleChunk, readHeaderBlock } from './reader';
 import { FILE_HEADER_SIZE } from './file-header';
@@ -12,7 +13,8 @@ import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
 import {
-  deliverRecordTo, RejectPacker, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult,
+  deliverRecordTo, OUTPUT_CLOSED, OUTPUT_FAILED, OUTPUT_OPEN, RejectPacker, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult,
+  type ChunkTask, type ChunkTaskResult, type OrderedOutput,
 } from './parallel-types';
 
 let runBuf = Buffer.allocUnsafe(16 * CHUNK_SIZE);
@@ -28,6 +30,20 @@ const out = new XmlByteWriter(true, OUTPUT_BYTES);
 const spare: SharedArrayBuffer[] = [];
 /** Spare buffers kept at most (more come back only after a batch outgrew every spare one). */
 const MAX_SPARE = 8;
+
+/** A batch's text waiting for its turn to be written to the ordered output, in the buffer it was written into. */
+interface Waiting {
+  seq: number;
+  buf: Buffer;
+  len: number;
+  output: OrderedOutput;
+}
+/** Batches done whose texts wait for their turn, in order. */
+const waiting: Waiting[] = [];
+/** Texts waiting at most: past them the worker takes no more work until its turn comes (memory stays flat). */
+const MAX_WAITING = 4;
+/** The worker's own buffers, written out and free to write the next batch into. */
+const free: Buffer[] = [];
 
 /**
  * Where the file's chunks start, how many there are, and the header's chunk count, from its header
@@ -120,7 +136,7 @@ function outputBuffer(n: number): SharedArrayBuffer {
 }
 
 /** A batch of runs (several small files travel together); one result per run. */
-parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
+function runBatch({ tasks, seq, output, spare: returned }: BatchMessage): void {
   for (const b of returned) if (spare.length < MAX_SPARE) spare.push(b);
   const results: ChunkTaskResult[] = [];
   // (one mode a parse: only 'jsonl' and 'xml' write texts)
@@ -139,7 +155,12 @@ parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
     results.push(r);
   }
   const message: BatchResult = { results, buffer: null };
-  if (texts && out.len > 0) {
+  if (output !== null) {
+    // Written here when its turn comes, from the buffer it is in (the writer goes on in another).
+    for (const r of results) r.textAt = null;
+    const len = out.len;
+    waiting.push({ seq, buf: out.swapBuffer(free.pop() ?? Buffer.allocUnsafeSlow(OUTPUT_BYTES)), len, output });
+  } else if (texts && out.len > 0) {
     const buffer = outputBuffer(out.len);
     new Uint8Array(buffer, 0, out.len).set(out.buf.subarray(0, out.len));
     message.buffer = buffer;
@@ -147,4 +168,61 @@ parentPort?.on('message', ({ tasks, spare: returned }: BatchMessage) => {
   out.truncate(0);
   out.shrink(OUTPUT_BYTES * 4);
   parentPort!.postMessage(message);
+}
+
+/**
+ * Write the waiting texts whose turn has come. While texts wait, the worker goes on with the
+ * batches already handed to it (taken from its port here, as they come), and waits for the turn
+ * only when it has none or MAX_WAITING texts wait. The turn always comes: the batch it waits on
+ * was handed out before any batch waiting here, to this worker (then taken before them) or to
+ * another, which writes it or takes it before anything later.
+ */
+function settle(): void {
+  while (waiting.length > 0) {
+    const w = waiting[0];
+    const next = Atomics.load(w.output.turn, TURN_NEXT);
+    if (next === w.seq) {
+      waiting.shift();
+      writeOut(w);
+      Atomics.store(w.output.turn, TURN_NEXT, next + 1);
+      Atomics.notify(w.output.turn, TURN_NEXT);
+      continue;
+    }
+    if (waiting.length < MAX_WAITING) {
+      const m = receiveMessageOnPort(parentPort!);
+      if (m !== undefined) {
+        runBatch(m.message as BatchMessage);
+        continue;
+      }
+    }
+    // (a batch handed out meanwhile is looked for again a millisecond on)
+    Atomics.wait(w.output.turn, TURN_NEXT, next, 1);
+  }
+}
+
+/** Write a waiting text out whole (unless the output has closed or failed), and keep its buffer. */
+function writeOut(w: Waiting): void {
+  const turn = w.output.turn;
+  for (let at = 0; at < w.len && Atomics.load(turn, TURN_STATE) === OUTPUT_OPEN; ) {
+    try {
+      at += fs.writeSync(w.output.fd, w.buf, at, w.len - at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(turn, TURN_STATE, OUTPUT_OPEN, 1); // a non-blocking pipe that is full: a moment
+        continue;
+      }
+      if (code === 'EPIPE') Atomics.store(turn, TURN_STATE, OUTPUT_CLOSED);
+      else {
+        Atomics.store(turn, TURN_STATE, OUTPUT_FAILED);
+        parentPort!.postMessage({ results: [], buffer: null, outputError: e instanceof Error ? e.message : String(e) } satisfies BatchResult);
+      }
+    }
+  }
+  if (free.length < MAX_SPARE && w.buf.length <= 4 * OUTPUT_BYTES) free.push(w.buf);
+}
+
+parentPort?.on('message', (m: BatchMessage) => {
+  runBatch(m);
+  settle();
 });

@@ -9,7 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILE_HEADER_SIZE } from './file-header';
 import { CHUNK_SIZE } from './chunk';
-import { rejectAt, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult, type ParallelMode } from './parallel-types';
+import {
+  OUTPUT_CLOSED, OUTPUT_OPEN, rejectAt, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult,
+  type OrderedOutput, type ParallelMode,
+} from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
 
@@ -25,7 +28,7 @@ export interface ParallelHandlers {
   /** 'events' mode: each normalized event, in file order. */
   item?(fileIndex: number, item: NormalizedEvent): void;
   /**
-   * 'jsonl' / 'xml' modes: renderings of a run of records, one per line, UTF-8, in file order.
+   * 'jsonl' / 'xml' modes, without ParallelOptions.output: renderings of a run of records, one per line, UTF-8, in file order.
    * `text` is a view of a worker's output buffer, handed back to the worker (and emptied here)
    * once the handler returns, or once the promise it returns settles (e.g. once the text is
    * written), which also holds back further work; copy it to keep it longer.
@@ -48,6 +51,13 @@ export interface ParallelOptions {
   chunksPerTask?: number;
   /** Per-file time bound (per run of chunks). */
   timeLimitMs?: number;
+  /**
+   * 'jsonl' / 'xml' modes: a file descriptor the workers write the renderings to themselves, in
+   * file order, instead of handing them to ParallelHandlers.text (no copy between threads; the
+   * parse settles once all is written). Should its reader go away (EPIPE) the rest is not written
+   * (ParallelStats.outputClosed); any other write error fails the parse.
+   */
+  output?: number;
 }
 
 export interface ParallelStats {
@@ -56,6 +66,8 @@ export interface ParallelStats {
   records: number;
   recovered: number;
   rejected: number;
+  /** The ordered output's reader went away before everything was written (ParallelOptions.output). */
+  outputClosed: boolean;
 }
 
 interface Plan {
@@ -163,7 +175,9 @@ export function parseFilesParallel(files: ParallelFile[], opts: ParallelOptions,
 
 async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: ParallelHandlers): Promise<ParallelStats> {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
-  const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0 };
+  const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0, outputClosed: false };
+  const output: OrderedOutput | null =
+    opts.output !== undefined && (opts.mode === 'xml' || opts.mode === 'jsonl') ? { fd: opts.output, turn: new Int32Array(new SharedArrayBuffer(8)) } : null;
   if (files.length === 0) return stats;
 
   // Files are planned as batches are handed out: the first batches go out after planning a file.
@@ -220,8 +234,12 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         // A failed worker is dropped from the pool.
         void closeParallelPool();
         reject(err);
-      } else resolve(stats);
+      } else {
+        if (output !== null) stats.outputClosed = Atomics.load(output.turn, TURN_STATE) === OUTPUT_CLOSED;
+        resolve(stats);
+      }
     };
+    let allEmitted = false;
     const emitReady = () => {
       while (nextEmit < plans.length && results.has(plans[nextEmit].task.id)) {
         const p = plans[nextEmit];
@@ -250,7 +268,17 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
         nextEmit++;
       }
       while (batchesEmitted < batchEnd.length && batchEnd[batchesEmitted] <= nextEmit) batchesEmitted++;
-      if (nextEmit === plans.length && plansBatched === plans.length && filesPlanned === files.length) finish();
+      settleIfDone();
+    };
+    /** The ordered output's reader went away (or a write failed): no more work is handed out. */
+    const outputGone = () => output !== null && Atomics.load(output.turn, TURN_STATE) !== OUTPUT_OPEN;
+    /** Once every run handed out is delivered and nothing is left (or the output is gone), and once all is written: finish. */
+    const settleIfDone = () => {
+      if (allEmitted || nextEmit !== plansDispatched) return;
+      if (!outputGone() && !(plansBatched === plans.length && filesPlanned === files.length && ready.length === 0)) return;
+      allEmitted = true;
+      if (output === null) finish();
+      else void written(output, batchEnd.length, () => finished).then(() => finish());
     };
     let backpressure: Promise<void> | null = null;
     let waitingForDrain = false;
@@ -259,6 +287,10 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     const queued = new Map<Worker, number>(workers.map((w) => [w, 0]));
     const fill = (): void => {
       if (finished) return;
+      if (outputGone()) {
+        settleIfDone();
+        return;
+      }
       if (backpressure !== null) {
         // The consumer is behind (output not drained): wait before handing out more work.
         if (!waitingForDrain) {
@@ -279,7 +311,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
           if (batch === null) return;
           // Output buffers consumed since the last batch go back with this one.
           const spare = pw.spare.splice(0);
-          const message: BatchMessage = { tasks: batch, spare };
+          const message: BatchMessage = { tasks: batch, seq: batchEnd.length, output, spare };
           w.postMessage(message);
           plansDispatched += batch.length;
           batchEnd.push(plansDispatched);
@@ -288,7 +320,11 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     };
     for (const pw of pooled) {
       const w = pw.worker;
-      const onMsg = ({ results: rs, buffer }: BatchResult) => {
+      const onMsg = ({ results: rs, buffer, outputError }: BatchResult) => {
+        if (outputError !== undefined) {
+          finish(new Error(`writing the output failed: ${outputError}`));
+          return;
+        }
         queued.set(w, queued.get(w)! - 1);
         const output = buffer === null ? null : new OutputBuffer(buffer, pw);
         for (const r of rs) {
@@ -307,4 +343,19 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     }
     fill();
   });
+}
+
+/**
+ * Settles once the workers have written the texts of the first `batches` batches to the ordered
+ * output, or the parse has ended otherwise (`ended`: a worker failed meanwhile).
+ */
+async function written(output: OrderedOutput, batches: number, ended: () => boolean): Promise<void> {
+  // (Atomics.waitAsync is in Node 16 on; TypeScript's es2023 library does not declare it yet)
+  const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+  for (;;) {
+    const next = Atomics.load(output.turn, TURN_NEXT);
+    if (next >= batches || ended()) return;
+    const w = waitAsync(output.turn, TURN_NEXT, next, 100);
+    if (w.async) await w.value;
+  }
 }

@@ -2,7 +2,9 @@
  * `wmi-workbench dump <file.evtx>… [--format jsonl|xml] [--threads N]`: every record of every
  * file, in file order. JSONL: one evtx_dump-shaped object per line. XML: each record as Windows
  * renders it. Rejected records and file problems go to stderr (with a live progress line when it
- * is a terminal); exit code 1 when problems left nothing readable at all.
+ * is a terminal); exit code 1 when problems left nothing readable at all. To the process's own
+ * standard output the workers write the records themselves (ParallelOptions.output); to another
+ * stream, through this thread, respecting its back-pressure.
  */
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import * as fs from 'node:fs';
@@ -87,7 +89,7 @@ export const dumpCommand: CliCommand = {
     };
     const stats = await parseFilesParallel(
       files.map((p) => ({ path: p })),
-      { mode: format, threads },
+      { mode: format, threads, output: io.stdoutFd },
       {
         text: (_f, text) => {
           writing = write(io.stdout, text, state);

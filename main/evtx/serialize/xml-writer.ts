@@ -126,6 +126,14 @@ export class XmlByteWriter {
     return this.depth;
   }
 
+  /** Write into `next` from its start from now on; the buffer written so far is returned, the caller's to keep. */
+  swapBuffer(next: Buffer): Buffer {
+    const prev = this.buf;
+    this.setBuffer(next as NodeBuffer);
+    this.truncate(0);
+    return prev;
+  }
+
   /** Make room for n more bytes (and a piece's padding after them). */
   reserve(n: number): void {
     if (this.len + n <= this.room) return;

@@ -1,12 +1,15 @@
 /** `wmi-workbench dump`: every record of every file, in file order, as JSONL or XML. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { CORPUS, findEvtx } from './evtxexport';
 import { dumpCommand } from '../../../main/cli/commands/dump';
 import { UsageError } from '../../../main/cli/command';
 import { oneThreadXml, parseFile } from './diff-helpers';
+import { CLI, tempDir } from '../../helpers/paths';
 
 const EDGE = path.join(CORPUS, 'evtx', 'parser-edge-cases');
 
@@ -108,6 +111,25 @@ test('dump hands the output stream bytes of its own: a stream may keep what it i
   stderr.resume();
   assert.equal(await dumpCommand.run(['--format', 'xml', ...files], { stdout, stderr, interactive: false }), 0);
   assert.ok(Buffer.concat(kept).equals(oneThreadXml(files)));
+});
+
+test('dump as a process: its workers write the records to its standard output themselves, all of them, in order; a reader that stops early ends it quietly', () => {
+  const files = findEvtx(path.join(CORPUS, 'evtx', 'attack-samples')).slice(0, 60);
+  const dir = tempDir('dump-process');
+  try {
+    const out = path.join(dir, 'out.xml');
+    const fd = fs.openSync(out, 'w');
+    const r = spawnSync(process.execPath, [CLI, 'dump', '--format', 'xml', ...files], { stdio: ['ignore', fd, 'pipe'] });
+    fs.closeSync(fd);
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.ok(fs.readFileSync(out).equals(oneThreadXml(files)));
+    // `dump … | head -c 1000`: the pipe closes early; no stack trace, exit code 0.
+    const head = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" dump --format xml ${files.map((f) => `"${f}"`).join(' ')} | head -c 1000 >/dev/null; echo "exit $?"`], { encoding: 'utf8' });
+    assert.equal(head.stdout.trim(), 'exit 0');
+    assert.doesNotMatch(head.stderr, /Error|^\s+at .*:\d+:\d+\)?$/m);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('dump: bad arguments are usage errors', async () => {

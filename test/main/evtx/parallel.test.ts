@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { closeParallelPool, parseFilesParallel } from '../../../main/evtx/parallel';
 import { readEvtxBuffer } from '../../../main/evtx/reader';
 import { XmlByteWriter } from '../../../main/evtx/serialize/xml-writer';
@@ -133,4 +134,103 @@ test("the workers' output memory: a text stays intact until its consumer's promi
     assert.ok(Buffer.concat(parts).equals(expected), `${chunksPerTask} chunks a batch: same bytes as one thread`);
   }
   await closeParallelPool();
+});
+
+/** A named pipe in a fresh folder, opened for reading (`reader`) and for writing (`fd`). */
+async function fifo(): Promise<{ fd: number; reader: fs.ReadStream; done: () => void }> {
+  const dir = tempDir('parallel-fifo');
+  const p = path.join(dir, 'out');
+  execFileSync('mkfifo', [p]);
+  const reader = fs.createReadStream(p, { highWaterMark: 4096 });
+  // (opening for writing waits for the reader's open, which runs meanwhile on libuv's threads)
+  const fd = await new Promise<number>((resolve, reject) => fs.open(p, 'w', (e, f) => (e ? reject(e) : resolve(f))));
+  return { fd, reader, done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('ordered output: the workers write every text themselves, in file order, byte for byte what one thread writes', async () => {
+  const files = [...findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases')), ...findEvtx(path.join(CORPUS, 'evtx', 'attack-samples')).slice(0, 80)];
+  const expected = oneThreadXml(files, 1e9);
+  const dir = tempDir('parallel-ordered');
+  try {
+    // (512 chunks a batch: texts larger than the buffers the workers start with)
+    for (const chunksPerTask of [2, 16, 512]) {
+      const out = path.join(dir, `out-${chunksPerTask}.xml`);
+      const fd = fs.openSync(out, 'w');
+      let texts = 0;
+      const rejects: string[] = [];
+      const stats = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask, timeLimitMs: 1e9, output: fd }, {
+        text: () => void texts++,
+        reject: (i, r) => void rejects.push(`${i}:${r.offset}`),
+      });
+      fs.closeSync(fd);
+      assert.ok(fs.readFileSync(out).equals(expected), `${chunksPerTask} chunks a batch: same bytes`);
+      assert.equal(texts, 0, 'nothing handed to the main thread');
+      assert.equal(stats.rejected, rejects.length);
+      assert.ok(rejects.length > 1000);
+      assert.equal(stats.outputClosed, false);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await closeParallelPool();
+  }
+});
+
+test('ordered output into a pipe read slowly: the workers wait for it, and every byte arrives in order', async () => {
+  const files = findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases'));
+  const expected = oneThreadXml(files, 1e9);
+  const { fd, reader, done } = await fifo();
+  try {
+    const got: Buffer[] = [];
+    reader.on('data', (d) => {
+      got.push(d as Buffer);
+      if (got.length % 64 === 0) {
+        // Now and then the reader stops a while: the pipe fills and the writing worker waits.
+        reader.pause();
+        setTimeout(() => reader.resume(), 20);
+      }
+    });
+    const ended = new Promise<void>((r) => reader.on('end', r));
+    const stats = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask: 4, timeLimitMs: 1e9, output: fd }, {});
+    fs.closeSync(fd);
+    await ended;
+    assert.ok(Buffer.concat(got).equals(expected));
+    assert.equal(stats.outputClosed, false);
+  } finally {
+    done();
+    await closeParallelPool();
+  }
+});
+
+test('ordered output whose reader goes away (`dump | head`): the rest is not written, no more work is handed out, and the parse says so', async () => {
+  const files = Array.from({ length: 8 }, () => findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases'))).flat();
+  const { fd, reader, done } = await fifo();
+  try {
+    let read = 0;
+    reader.on('data', (d) => {
+      read += (d as Buffer).length;
+      if (read > 100000) reader.destroy();
+    });
+    let records = 0;
+    const stats = await parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, chunksPerTask: 4, timeLimitMs: 1e9, output: fd }, {
+      progress: (_b, r) => void (records = r),
+    });
+    fs.closeSync(fd);
+    assert.equal(stats.outputClosed, true);
+    // It stopped early: far fewer records than the files hold (8 x 18,893).
+    assert.ok(records < 60000, `${records} records read before it stopped`);
+  } finally {
+    done();
+    await closeParallelPool();
+  }
+});
+
+test('ordered output that cannot be written fails the parse with the reason', async () => {
+  const files = findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases')).slice(0, 3);
+  const fd = fs.openSync(files[0], 'r'); // (open for reading only: every write fails)
+  try {
+    await assert.rejects(parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, output: fd }, {}), /writing the output failed: EBADF/);
+  } finally {
+    fs.closeSync(fd);
+    await closeParallelPool();
+  }
 });
