@@ -22,8 +22,8 @@ const headBuf = Buffer.allocUnsafe(FILE_HEADER_SIZE);
 /** Size of a new output buffer (a batch's text is 1 to 3 MiB; the writer grows when needed). */
 const OUTPUT_BYTES = 4 << 20;
 /**
- * The batch's texts, one run after another, in this worker's own memory. It is never handed over:
- * see BatchResult for why texts are copied out of it instead.
+ * The batch's texts, one run after another, in this worker's own memory, never handed to another
+ * thread (see BatchResult): written out from here, or copied into a shared output buffer.
  */
 const out = new XmlByteWriter(true, OUTPUT_BYTES);
 /** Shared output buffers the main thread is done with, to copy texts into again. */

@@ -326,11 +326,11 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
           return;
         }
         queued.set(w, queued.get(w)! - 1);
-        const output = buffer === null ? null : new OutputBuffer(buffer, pw);
+        const shared = buffer === null ? null : new OutputBuffer(buffer, pw);
         for (const r of rs) {
           const at = r.textAt;
-          if (at !== null && output !== null) r.text = output.open(at.start, at.end);
-          results.set(r.id, { r, from: r.text === null ? null : output });
+          if (at !== null && shared !== null) r.text = shared.open(at.start, at.end);
+          results.set(r.id, { r, from: r.text === null ? null : shared });
         }
         emitReady();
         fill();
