@@ -22,7 +22,7 @@
  * there, each time. Other failures are not kept.
  */
 import { rd16, rd32, viewOf } from '../little-endian';
-import { BinXmlError, readName, type BinXmlContext } from './tokens';
+import { nameError, readName, type BinXmlContext, type BinXmlError } from './tokens';
 
 /** A definition kept, with what it compiles to (`value`: templates.ts's CompiledTemplate, opaque here). */
 class StoredDefinition<T> {
@@ -145,17 +145,10 @@ function sameName(b: Uint8Array, at: number, name: string, hash: number): boolea
   return true;
 }
 
-/**
- * The error the name whose field is at chunk offset `at` fails to read with, or null when it reads.
- * (Only definitions in slack come here, a few hundred a corpus reading: the throw costs little.)
- */
+/** The error the name whose field is at chunk offset `at` fails to read with (as readName would), or null when it reads. */
 function nameFailure(ctx: BinXmlContext, at: number): BinXmlError | null {
-  try {
-    readName(ctx, rd32(ctx.buf, at));
-    return null;
-  } catch (e) {
-    return e instanceof BinXmlError ? e : null;
-  }
+  const off = rd32(ctx.buf, at);
+  return ctx.strings.has(off) ? null : nameError(ctx.buf, off);
 }
 
 /**

@@ -112,27 +112,37 @@ export class TElement implements XmlElement {
 
 export type TemplateHook = (pos: number, end: number, depth: number) => { nodes: XmlNode[]; next: number };
 
-/** The name stored at chunk offset `off` (cached per chunk). */
+/**
+ * Why the name stored at chunk offset `off` cannot be read, or null when it can: in bounds, not
+ * empty, and with the hash it stores (the low 16 bits of h = h * 65599 + c over its UTF-16 units),
+ * which tells an intact name from bytes overwritten since (stale records in slack point at names
+ * that may be gone).
+ */
+export function nameError(b: Uint8Array, off: number): BinXmlError | null {
+  if (off + 8 > b.length) return binxmlError(`name offset 0x${off.toString(16)} out of bounds`, off);
+  const n = rd16(b, off + 6);
+  if (n === 0) return binxmlError(`empty name at 0x${off.toString(16)} (overwritten or damaged)`, off);
+  if (off + 8 + 2 * n > b.length) return binxmlError(`name at 0x${off.toString(16)} overruns the chunk`, off);
+  let h = 0;
+  for (let i = 0, p = off + 8; i < n; i++, p += 2) h = (h * 65599 + (b[p] | (b[p + 1] << 8))) & 0xffff;
+  if (h !== rd16(b, off + 4)) return binxmlError(`name at 0x${off.toString(16)} fails its hash check (overwritten or damaged)`, off);
+  return null;
+}
+
+/** The name stored at chunk offset `off` (cached per chunk); throws nameError's error. */
 export function readName(ctx: BinXmlContext, off: number): string {
   const cached = ctx.strings.get(off);
   if (cached !== undefined) return cached;
   const b = ctx.buf;
-  if (off + 8 > b.length) throw binxmlError(`name offset 0x${off.toString(16)} out of bounds`, off);
-  const n = rd16(b, off + 6);
-  if (n === 0) throw binxmlError(`empty name at 0x${off.toString(16)} (overwritten or damaged)`, off);
-  if (off + 8 + 2 * n > b.length) throw binxmlError(`name at 0x${off.toString(16)} overruns the chunk`, off);
-  // The stored hash (low 16 bits of h = h * 65599 + c over the UTF-16 units) tells an intact name
-  // from bytes overwritten since (stale records in slack point at names that may be gone).
-  let h = 0;
-  for (let i = 0, p = off + 8; i < n; i++, p += 2) h = (h * 65599 + (b[p] | (b[p + 1] << 8))) & 0xffff;
-  if (h !== rd16(b, off + 4)) throw binxmlError(`name at 0x${off.toString(16)} fails its hash check (overwritten or damaged)`, off);
-  const s = utf16(b, off + 8, n);
+  const err = nameError(b, off);
+  if (err !== null) throw err;
+  const s = utf16(b, off + 8, rd16(b, off + 6));
   ctx.strings.set(off, s);
   return s;
 }
 
 /**
- * Read names that fail each of readName's checks once, at load. V8 compiles a branch that has not
+ * Read names that fail each of nameError's checks once, at load. V8 compiles a branch that has not
  * run when a function is optimized as a bailout to the interpreter, and Node 20's V8 keeps the
  * optimized code after it bails out: every later damaged name (stale records in slack meet them by
  * the thousand) bailed out again, at about 18 us each, a few hundred times a corpus reading. V8
