@@ -232,8 +232,9 @@ function walk(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter, 
  */
 
 function utf16Content(w: XmlByteWriter, b: Uint8Array, off: number, n: number, inStart: boolean, inAttr: boolean, depth: number): boolean {
-  if (depth === 0 || n === 0) return true;
-  if (inStart && !inAttr) return false;
+  if (depth === 0) return true;
+  if (inStart && !inAttr) return false; // (an empty string too: the tree path's error all the same)
+  if (n === 0) return true;
   if (isSurrogate(rd16(b, off)) || isSurrogate(rd16(b, off + 2 * n - 2))) return false;
   if (inAttr) w.utf16(b, off, n, ATTR);
   else w.textUtf16(b, off, n);

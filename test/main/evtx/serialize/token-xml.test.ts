@@ -120,6 +120,8 @@ test('what it leaves to the tree path: nothing written, the writer as it was', (
     ['a substitution', fragment((w) => void w.open('E').closeStart().subst(0, 1).end()), false],
     ['a second root element of a record', fragment((w) => void w.open('A').closeEmpty().open('B').closeEmpty()), false],
     ['content in a start tag before any attribute', fragment((w) => void w.open('E', { attrs: true }).text('x').closeEmpty()), false],
+    ['an empty string in a start tag before any attribute', fragment((w) => void w.open('E', { attrs: true }).text('').closeEmpty()), false],
+    ['an empty CDATA section in a start tag before any attribute', fragment((w) => void w.open('E', { attrs: true }).u8(0x07).u16(0).closeEmpty()), false],
     ['an element left open', fragment((w) => void w.open('E').closeStart().text('x')), false],
     ['an unbalanced end', fragment((w) => void w.open('E').closeEmpty().end()), true],
     ['a record with no element', fragment((w) => void w.text('x')), false],
