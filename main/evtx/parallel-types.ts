@@ -60,20 +60,43 @@ export interface TextPlace {
  * Output the workers write the texts to themselves, each batch's when its turn comes (batches are
  * numbered as they are handed out): with no copy between threads, and no work for the main thread.
  * `turn` is shared by the workers and the main thread: [TURN_NEXT] the number of the next batch to
- * be written, [TURN_STATE] the output's state.
+ * be written, [TURN_STATE] the output's state, [TURN_ERROR_LENGTH] the length of the reason a
+ * write failed, in `error` (UTF-8). A failure is told there, before the turn moves on, not in a
+ * message: a message could arrive after the main thread has seen every batch written, or in the
+ * next parse.
  */
 export interface OrderedOutput {
   fd: number;
   turn: Int32Array;
+  error: Uint8Array;
 }
 
 export const TURN_NEXT = 0;
 export const TURN_STATE = 1;
+export const TURN_ERROR_LENGTH = 2;
 export const OUTPUT_OPEN = 0;
 /** Its reader went away (EPIPE, as in `dump ... | head`): the rest is not written. */
 export const OUTPUT_CLOSED = 1;
-/** A write failed otherwise: the parse fails (BatchResult.outputError). */
+/** A write failed otherwise: the rest is not written, and the parse fails with the reason. */
 export const OUTPUT_FAILED = 2;
+
+export function orderedOutput(fd: number): OrderedOutput {
+  return { fd, turn: new Int32Array(new SharedArrayBuffer(12)), error: new Uint8Array(new SharedArrayBuffer(512)) };
+}
+
+/** Mark the output failed with `reason` (the first failure only), before the turn moves on. */
+export function failOutput(out: OrderedOutput, reason: string): void {
+  if (Atomics.load(out.turn, TURN_STATE) !== OUTPUT_OPEN) return;
+  const { written } = new TextEncoder().encodeInto(reason, out.error);
+  Atomics.store(out.turn, TURN_ERROR_LENGTH, written);
+  Atomics.store(out.turn, TURN_STATE, OUTPUT_FAILED);
+}
+
+/** Why the output failed, or null when it has not. */
+export function outputFailure(out: OrderedOutput): string | null {
+  if (Atomics.load(out.turn, TURN_STATE) !== OUTPUT_FAILED) return null;
+  return Buffer.from(out.error.subarray(0, Atomics.load(out.turn, TURN_ERROR_LENGTH))).toString('utf8');
+}
 
 /**
  * A batch of runs handed to a worker: its number, and either the ordered output its text goes to
@@ -100,8 +123,6 @@ export interface BatchMessage {
 export interface BatchResult {
   results: ChunkTaskResult[];
   buffer: SharedArrayBuffer | null;
-  /** Why writing the ordered output failed (a message of its own, with no results). */
-  outputError?: string;
 }
 
 export function deliverRecordTo(t: ChunkTask, r: ChunkRecord): NormalizedEvent {

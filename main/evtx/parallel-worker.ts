@@ -13,7 +13,7 @@ import type { ChunkRecord } from './chunk';
 import { XmlByteWriter } from './serialize/xml-writer';
 import { recordToJson } from './serialize/json';
 import {
-  deliverRecordTo, OUTPUT_CLOSED, OUTPUT_FAILED, OUTPUT_OPEN, RejectPacker, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult,
+  deliverRecordTo, failOutput, OUTPUT_CLOSED, OUTPUT_OPEN, RejectPacker, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult,
   type ChunkTask, type ChunkTaskResult, type OrderedOutput,
 } from './parallel-types';
 
@@ -212,11 +212,8 @@ function writeOut(w: Waiting): void {
         Atomics.wait(turn, TURN_STATE, OUTPUT_OPEN, 1); // a non-blocking pipe that is full: a moment
         continue;
       }
-      if (code === 'EPIPE') Atomics.store(turn, TURN_STATE, OUTPUT_CLOSED);
-      else {
-        Atomics.store(turn, TURN_STATE, OUTPUT_FAILED);
-        parentPort!.postMessage({ results: [], buffer: null, outputError: e instanceof Error ? e.message : String(e) } satisfies BatchResult);
-      }
+      if (code === 'EPIPE') Atomics.compareExchange(turn, TURN_STATE, OUTPUT_OPEN, OUTPUT_CLOSED);
+      else failOutput(w.output, e instanceof Error ? e.message : String(e));
     }
   }
   if (free.length < MAX_SPARE && w.buf.length <= 4 * OUTPUT_BYTES) free.push(w.buf);

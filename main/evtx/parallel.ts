@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { FILE_HEADER_SIZE } from './file-header';
 import { CHUNK_SIZE } from './chunk';
 import {
-  OUTPUT_CLOSED, OUTPUT_OPEN, rejectAt, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult, type ChunkTask, type ChunkTaskResult,
-  type OrderedOutput, type ParallelMode,
+  OUTPUT_CLOSED, OUTPUT_OPEN, orderedOutput, outputFailure, rejectAt, TURN_NEXT, TURN_STATE, type BatchMessage, type BatchResult, type ChunkTask,
+  type ChunkTaskResult, type OrderedOutput, type ParallelMode,
 } from './parallel-types';
 import type { RejectedRecord } from '../../shared/model/ledger';
 import type { NormalizedEvent } from '../../shared/model/event';
@@ -176,8 +176,7 @@ export function parseFilesParallel(files: ParallelFile[], opts: ParallelOptions,
 async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: ParallelHandlers): Promise<ParallelStats> {
   const threads = Math.max(1, opts.threads ?? os.availableParallelism());
   const stats: ParallelStats = { files: files.length, bytes: 0, records: 0, recovered: 0, rejected: 0, outputClosed: false };
-  const output: OrderedOutput | null =
-    opts.output !== undefined && (opts.mode === 'xml' || opts.mode === 'jsonl') ? { fd: opts.output, turn: new Int32Array(new SharedArrayBuffer(8)) } : null;
+  const output: OrderedOutput | null = opts.output !== undefined && (opts.mode === 'xml' || opts.mode === 'jsonl') ? orderedOutput(opts.output) : null;
   if (files.length === 0) return stats;
 
   // Files are planned as batches are handed out: the first batches go out after planning a file.
@@ -278,7 +277,11 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
       if (!outputGone() && !(plansBatched === plans.length && filesPlanned === files.length && ready.length === 0)) return;
       allEmitted = true;
       if (output === null) finish();
-      else void written(output, batchEnd.length, () => finished).then(() => finish());
+      else
+        void written(output, batchEnd.length, () => finished).then(() => {
+          const failure = outputFailure(output);
+          finish(failure === null ? undefined : new Error(`writing the output failed: ${failure}`));
+        });
     };
     let backpressure: Promise<void> | null = null;
     let waitingForDrain = false;
@@ -320,11 +323,7 @@ async function runParallel(files: ParallelFile[], opts: ParallelOptions, h: Para
     };
     for (const pw of pooled) {
       const w = pw.worker;
-      const onMsg = ({ results: rs, buffer, outputError }: BatchResult) => {
-        if (outputError !== undefined) {
-          finish(new Error(`writing the output failed: ${outputError}`));
-          return;
-        }
+      const onMsg = ({ results: rs, buffer }: BatchResult) => {
         queued.set(w, queued.get(w)! - 1);
         const shared = buffer === null ? null : new OutputBuffer(buffer, pw);
         for (const r of rs) {

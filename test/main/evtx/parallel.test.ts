@@ -224,13 +224,22 @@ test('ordered output whose reader goes away (`dump | head`): the rest is not wri
   }
 });
 
-test('ordered output that cannot be written fails the parse with the reason', async () => {
+test('ordered output that cannot be written fails the parse with the reason, every time, and nothing of it reaches the next parse', async () => {
   const files = findEvtx(path.join(CORPUS, 'evtx', 'parser-edge-cases')).slice(0, 3);
-  const fd = fs.openSync(files[0], 'r'); // (open for reading only: every write fails)
+  const readOnly = fs.openSync(files[0], 'r'); // (open for reading only: every write fails)
+  const full = fs.openSync('/dev/full', 'w'); // (every write: no space left on device)
+  const devNull = fs.openSync('/dev/null', 'w');
   try {
-    await assert.rejects(parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, output: fd }, {}), /writing the output failed: EBADF/);
+    await assert.rejects(parseFilesParallel(files.map((p) => ({ path: p })), { mode: 'xml', threads: 2, output: readOnly }, {}), /writing the output failed: EBADF/);
+    // The failure was once told in a message that could come after the parse had seen every batch
+    // written (it then succeeded), or in the next parse (which then failed).
+    for (let i = 0; i < 12; i++) {
+      await assert.rejects(parseFilesParallel([{ path: files[i % 3] }], { mode: 'xml', threads: 2, output: full }, {}), /writing the output failed: ENOSPC/);
+      const next = await parseFilesParallel([{ path: files[i % 3] }], { mode: 'xml', threads: 2, output: devNull }, {});
+      assert.ok(next.records > 0 && !next.outputClosed);
+    }
   } finally {
-    fs.closeSync(fd);
+    for (const fd of [readOnly, full, devNull]) fs.closeSync(fd);
     await closeParallelPool();
   }
 });
