@@ -116,7 +116,12 @@ const scratch: Array<Record<'pretty' | 'compact', XmlByteWriter | undefined>> = 
 function scratchAt(level: number, pretty: boolean): XmlByteWriter {
   while (scratch.length <= level) scratch.push({ pretty: undefined, compact: undefined });
   const key = pretty ? 'pretty' : 'compact';
-  return (scratch[level][key] ??= new XmlByteWriter(pretty, 1 << 16));
+  let sw = scratch[level][key];
+  if (sw === undefined) {
+    sw = scratch[level][key] = new XmlByteWriter(pretty, 1 << 16);
+    sw.limit = MAX_RECORD_XML_BYTES;
+  }
+  return sw;
 }
 
 /**
@@ -518,11 +523,11 @@ function writeFragment(ctx: BinXmlContext, start: number, end: number, level: nu
   return null;
 }
 
+/** A scratch writer emptied for the next record (one unused since, and not grown past 4 MiB, is left as it is: most records leave most levels unused). */
 function resetScratch(sw: XmlByteWriter | undefined): void {
-  if (sw === undefined) return;
+  if (sw === undefined || (sw.len === 0 && sw.buf.length <= 1 << 22)) return;
   sw.truncate(0);
   sw.shrink(1 << 22);
-  sw.limit = MAX_RECORD_XML_BYTES;
 }
 
 /**
