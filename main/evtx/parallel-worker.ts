@@ -141,7 +141,6 @@ function runBatch({ tasks, seq, output, spare: returned }: BatchMessage): void {
   const results: ChunkTaskResult[] = [];
   // (one mode a parse: only 'jsonl' and 'xml' write texts)
   const texts = tasks.length > 0 && (tasks[0].mode === 'xml' || tasks[0].mode === 'jsonl');
-  out.truncate(0);
   for (const t of tasks) {
     const start = out.len;
     let r: ChunkTaskResult;

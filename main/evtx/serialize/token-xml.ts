@@ -20,8 +20,8 @@ import {
 import { renderScalar, VT_ANSI, VT_STRING } from '../binxml/values';
 import { rd16, rd32 } from '../little-endian';
 import { ATTR, XmlByteWriter } from './xml-writer';
-import { indented, tagPiece } from './xml-program';
-import { Piece } from './piece';
+import { openedAt, tagPiece } from './xml-program';
+import type { Piece } from './piece';
 
 /** A name of the chunk as the writer places it: `<name` (indented per depth), `</name>`, ` name="`. */
 class Tag {
@@ -37,8 +37,7 @@ class Tag {
   }
 
   openPiece(depth: number, pretty: boolean): Piece {
-    if (!pretty || depth === 0) return this.open;
-    return (this.openAt[depth] ??= new Piece(indented(this.open.bytes, depth)));
+    return openedAt(this.openAt, this.open, depth, pretty);
   }
 }
 
@@ -70,7 +69,7 @@ function tagAt(ctx: BinXmlContext, off: number): Tag {
   return t;
 }
 
-/** Position after the name reference read by nameRefEnd: past an inline name, or -1 when it overruns `end`. */
+/** Position after the name reference at `at` (naming chunk offset `off`): past the name when it is inline there, or -1 when that overruns `end`. */
 function nameRefEnd(b: Uint8Array, at: number, off: number, end: number): number {
   const next = at + 4;
   if (off !== next) return next;
@@ -207,7 +206,7 @@ function walk(ctx: BinXmlContext, start: number, end: number, w: XmlByteWriter, 
         // (processing instructions are read, and left out, as the tree path does)
         if (pos + 4 > end) return false;
         const off = rd32(b, pos);
-        tagAt(ctx, off);
+        readName(ctx, off); // (checked as the tree path checks it; no tag is needed)
         pos = nameRefEnd(b, pos, off, end);
         if (pos < 0) return false;
         break;

@@ -115,9 +115,17 @@ export class XElem {
 
   /** The start of this element opened at `depth` (indentation included in the pretty layout). */
   openPiece(depth: number, pretty: boolean): Piece {
-    if (!pretty || depth === 0) return this.open;
-    return (this.openAt[depth] ??= new Piece(indented(this.open.bytes, depth)));
+    return openedAt(this.openAt, this.open, depth, pretty);
   }
+}
+
+/**
+ * An element's start `open` as written at `depth`: as it is on one line or at the root, else on a
+ * line of its own, indented (made once per depth, kept in `cache`).
+ */
+export function openedAt(cache: Piece[], open: Piece, depth: number, pretty: boolean): Piece {
+  if (!pretty || depth === 0) return open;
+  return (cache[depth] ??= new Piece(indented(open.bytes, depth)));
 }
 
 /** A compiled template: its root elements, and the depth (relative to the roots) at which each substitution places its value. */
@@ -128,7 +136,7 @@ export interface XProgram {
 }
 
 /** `bytes` on a line of their own at `depth`: a newline and two spaces a level before them (pretty layout). */
-export function indented(bytes: Uint8Array, depth: number): Uint8Array {
+function indented(bytes: Uint8Array, depth: number): Uint8Array {
   const b = new Uint8Array(1 + 2 * depth + bytes.length).fill(0x20);
   b[0] = 0x0a;
   b.set(bytes, 1 + 2 * depth);
