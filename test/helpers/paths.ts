@@ -32,6 +32,14 @@ export function hasCommand(name: string): boolean {
   }
 }
 
+/** Folders made by tempDir in this process, removed when it exits (each test file runs in a process of its own). */
+const made: string[] = [];
+
+/** A new empty folder under the system's temporary folder, removed with its contents when this process exits. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(require('node:os').tmpdir(), `wmiwb-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), `wmiwb-${prefix}-`));
+  if (made.push(dir) === 1) process.on('exit', () => {
+    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return dir;
 }

@@ -1,12 +1,11 @@
 /** `graph` and `tree` as an analyst runs them: real processes, real corpus files, a saved case and on-the-fly import. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
-import { CLI, corpus } from '../../../helpers/paths';
+import { CLI, corpus, tempDir } from '../../../helpers/paths';
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
 const CMDLINE = corpus('evtx', 'attack-samples', 'Persistence', 'sysmon_20_21_1_CommandLineEventConsumer.evtx');
@@ -14,7 +13,7 @@ const TARGET = corpus('evtx', 'attack-samples', 'Lateral Movement', 'LM_WMI_4624
 const SOURCE = corpus('evtx', 'attack-samples', 'Lateral Movement', 'LM_WMIC_4648_rpcss.evtx');
 
 describe('wmi-workbench graph / tree', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'wmiwb-graph-'));
+  const dir = tempDir('graph');
 
   it('graph --subscription on evidence imported on the fly: Cytoscape JSON with binding -> cmd.exe', () => {
     const r = run('graph', CMDLINE, '--subscription', 'BotConsumer23');
