@@ -1,6 +1,7 @@
 /** `graph`: the evidence graph of a case (or of evidence imported on the fly), whole or one subscription / host / process, as Cytoscape.js JSON or GraphML. */
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
+import { checkOutputFile } from '../output-file';
 import { isCaseFile } from '../../db/case-file';
 import { CaseClient } from '../../db/case-client';
 import type { EvidenceGraphTaskResult } from '../../correlation/tasks';
@@ -28,10 +29,11 @@ export async function openCaseOrImport(inputs: string[], io: CliIO): Promise<Cas
 
 export const graphCommand: CliCommand = {
   name: 'graph',
-  usage: 'wmi-workbench graph <case-or-inputs…> [--subscription NAME | --host NAME | --process GUID] [--format cytoscape|graphml] [--out FILE]',
+  usage: 'wmi-workbench graph <case-or-inputs…> [--subscription NAME | --host NAME | --process GUID] [--format cytoscape|graphml] [--out FILE] [--force]',
   summary: 'Export the evidence graph (hosts, users, subscriptions, processes, files, registry, endpoints, services, detections; every link with its records) as Cytoscape.js JSON or GraphML.',
   async run(args: string[], io: CliIO): Promise<number> {
-    const a = parseArgs(args, { values: ['subscription', 'host', 'process', 'format', 'out'] });
+    const a = parseArgs(args, { values: ['subscription', 'host', 'process', 'format', 'out'], flags: ['force'] });
+    if (a.values.out !== undefined) checkOutputFile('out', a.values.out, a.positionals, a.flags.has('force'));
     const format = a.values.format ?? 'cytoscape';
     if (format !== 'cytoscape' && format !== 'graphml') throw new UsageError('--format is cytoscape or graphml');
     const selectors = ['subscription', 'host', 'process'].filter((k) => a.values[k] !== undefined);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { DetectionResult } from '../../../shared/model/detection';
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
+import { checkOutputFile } from '../output-file';
 import { CaseClient } from '../../db/case-client';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { importWithProgress, workersOption } from '../import-evidence';
@@ -68,11 +69,12 @@ export function formatHuntReport(r: DetectionResult, usedPack: boolean): string 
 
 export const huntCommand: CliCommand = {
   name: 'hunt',
-  usage: 'wmi-workbench hunt [--rules <file-or-dir>]… <inputs…> [--json FILE]',
+  usage: 'wmi-workbench hunt [--rules <file-or-dir>]… <inputs…> [--json FILE] [--force]',
   summary: 'Import evidence and run Sigma rules (the WMI pack unless --rules is given); report matches, WMI subscriptions and skipped rules.',
   async run(args: string[], io: CliIO): Promise<number> {
-    const a = parseArgs(args, { values: ['json', 'workers'], repeat: ['rules'] });
+    const a = parseArgs(args, { values: ['json', 'workers'], repeat: ['rules'], flags: ['force'] });
     if (a.positionals.length === 0) throw new UsageError('name at least one evidence file, folder or archive');
+    if (a.values.json !== undefined) checkOutputFile('json', a.values.json, [...a.positionals, ...(a.repeated.rules ?? [])], a.flags.has('force'));
     const rules = a.repeated.rules ?? [];
     for (const r of rules) if (!existsSync(r)) throw new UsageError(`--rules: ${r} does not exist`);
     const workers = workersOption(a.values.workers);

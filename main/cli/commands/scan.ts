@@ -6,6 +6,7 @@ import { ANALYSIS_TASKS } from '../../db/analysis-tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { importWithProgress, workersOption } from '../import-evidence';
 import { writeFileAtomic } from '../../db/atomic-write';
+import { checkOutputFile } from '../output-file';
 
 export interface ScanStats {
   files: number;
@@ -57,11 +58,12 @@ async function analysisSections(client: CaseClient): Promise<Record<string, unkn
 
 export const scanCommand: CliCommand = {
   name: 'scan',
-  usage: 'wmi-workbench scan <inputs…> [--json FILE] [--case FILE] [--workers N]',
+  usage: 'wmi-workbench scan <inputs…> [--json FILE] [--case FILE] [--force] [--workers N]',
   summary: 'Import evidence files, folders and zip archives; print the evidence ledger; optionally write a JSON result and the case file.',
   async run(args: string[], io: CliIO): Promise<number> {
-    const a = parseArgs(args, { values: ['json', 'case', 'workers'] });
+    const a = parseArgs(args, { values: ['json', 'case', 'workers'], flags: ['force'] });
     if (a.positionals.length === 0) throw new UsageError('name at least one evidence file, folder or archive');
+    for (const o of ['json', 'case']) if (a.values[o] !== undefined) checkOutputFile(o, a.values[o], a.positionals, a.flags.has('force'));
     const workers = workersOption(a.values.workers);
     const client = await CaseClient.create();
     try {

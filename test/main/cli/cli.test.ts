@@ -1,7 +1,7 @@
 /** The command line as an analyst runs it: real processes, real files, exit codes. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, corpus, tempDir } from '../../helpers/paths';
@@ -47,6 +47,55 @@ describe('wmi-workbench CLI', () => {
     const w = run('query', kase, 'DELETE FROM events');
     assert.equal(w.status, 1);
     assert.match(w.stderr, /only SELECT/);
+  });
+
+  it('never writes an output over evidence: --json swallowing an evidence file, inputs, read-only files; --force for the rest', () => {
+    const ev = path.join(dir, 'ev');
+    mkdirSync(ev);
+    const a = path.join(ev, 'wmighost_sysmon_20_21_1.evtx');
+    const b = path.join(ev, 'sysmon_20_21_1_CommandLineEventConsumer.evtx');
+    copyFileSync(corpus('evtx', 'attack-samples', 'Persistence', 'wmighost_sysmon_20_21_1.evtx'), a);
+    copyFileSync(corpus('evtx', 'attack-samples', 'Persistence', 'sysmon_20_21_1_CommandLineEventConsumer.evtx'), b);
+    for (const f of [a, b]) chmodSync(f, 0o644); // (copies keep the read-only corpus's mode)
+    const original = readFileSync(a);
+    const unchanged = () => assert.ok(readFileSync(a).equals(original), 'the evidence file is unchanged');
+    // The slip: --json meant as a switch takes the first evidence file as its value.
+    let r = run('scan', '--json', a, b);
+    assert.equal(r.status, 2, r.stdout);
+    assert.match(r.stderr, /--json .*wmighost_sysmon_20_21_1\.evtx: exists; add --force to replace it/);
+    assert.doesNotMatch(r.stdout, /events imported/, 'refused before any work');
+    unchanged();
+    for (const cmd of [['hunt', '--json', a, b], ['graph', b, '--out', a]]) {
+      r = run(...cmd);
+      assert.equal(r.status, 2, `${cmd[0]}: ${r.stderr}`);
+      unchanged();
+    }
+    // Named as an input, or inside an input folder: never, --force or not.
+    r = run('scan', a, '--json', a, '--force');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /is evidence named as an input; it is never replaced/);
+    r = run('scan', ev, '--case', a, '--force');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /is evidence named as an input/);
+    unchanged();
+    // Read-only (as evidence is kept): never, even for the superuser these tests may run as.
+    chmodSync(a, 0o444);
+    r = run('hunt', b, '--json', a, '--force');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /exists and is read-only; it is never replaced/);
+    unchanged();
+    // An earlier result of ours, replaced on request only.
+    const out = path.join(dir, 'earlier.json');
+    writeFileSync(out, '{"earlier": true}');
+    assert.equal(run('scan', b, '--json', out).status, 2);
+    assert.equal(readFileSync(out, 'utf8'), '{"earlier": true}');
+    r = run('scan', b, '--json', out, '--force');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).tool, 'wmi-workbench');
+    // A folder that does not exist is named at once, not after the import.
+    r = run('scan', b, '--json', path.join(dir, 'no-such-folder', 'x.json'));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /folder .*no-such-folder does not exist/);
   });
 
   it('fails with exit code 1 when an input does not exist', () => {
