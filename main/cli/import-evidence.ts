@@ -18,3 +18,13 @@ export async function importWithProgress(client: CaseClient, inputs: string[], i
   for (const err of result.inputErrors) io.stderr.write(`error: ${printable(err.path)}: ${printable(err.error)}\n`);
   return result;
 }
+
+/**
+ * Whether an input could not be read (exit code 1): an input error (missing, a link not followed,
+ * not a regular file, a parse that failed), no evidence at all, or an evidence file from which an
+ * error left nothing read (an unreadable archive, unrecognised content, a refused member). An
+ * empty file is in the ledger but is no failure: there was nothing to read.
+ */
+export function importFailed(r: ImportResult): boolean {
+  return r.inputErrors.length > 0 || r.entries.length === 0 || r.entries.some((e) => e.errors.length > 0 && e.found === 0 && e.size > 0);
+}

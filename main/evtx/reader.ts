@@ -3,7 +3,7 @@
  * header block), from a byte stream without ever holding more than one chunk. Dirty files are
  * handled by reading every chunk present, past the header's chunk count too.
  */
-import { FILE_HEADER_SIZE, parseFileHeader, type FileHeader } from './file-header';
+import { FILE_HEADER_SIZE, hasFileMagic, parseFileHeader, type FileHeader } from './file-header';
 import { CHUNK_SIZE, hasChunkMagic, parseChunk, readChunkRecords, type Chunk, type ChunkRecord } from './chunk';
 import type { XmlByteWriter } from './serialize/xml-writer';
 
@@ -44,6 +44,8 @@ export function readHeaderBlock(head: Uint8Array): HeaderBlock {
   const header = parseFileHeader(head);
   if (header) return { header, base: FILE_HEADER_SIZE, warnings: header.warnings };
   if (hasChunkMagic(head)) return { header, base: 0, warnings: ['no EVTX file header: data starts with a chunk; reading chunks from offset 0'] };
+  // A header cut short, signature intact: not a bad signature (fileEndWarning reports the truncation).
+  if (hasFileMagic(head)) return { header, base: FILE_HEADER_SIZE, warnings: [] };
   return { header, base: FILE_HEADER_SIZE, warnings: ['no EVTX file header (bad signature); reading chunks anyway'] };
 }
 

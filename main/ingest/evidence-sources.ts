@@ -263,7 +263,11 @@ async function walk(p: string, out: string[], errors: Array<{ path: string; erro
     }
     for (const n of names) await walk(path.join(p, n), out, errors);
   } else if (st.isFile()) out.push(p);
+  else errors.push({ path: p, error: NOT_REGULAR });
 }
+
+/** Why a FIFO, socket or device is not read: it may block or never end, and holds no collected evidence. */
+const NOT_REGULAR = 'not a regular file (a FIFO, socket or device): not read';
 
 /**
  * Every evidence file under the inputs, archives expanded. Paths named directly on the
@@ -285,7 +289,8 @@ export async function enumerateEvidence(
       continue;
     }
     if (st.isDirectory()) await walk(abs, files, errors);
-    else files.push(abs);
+    else if (st.isFile()) files.push(abs);
+    else errors.push({ path: input, error: NOT_REGULAR });
   }
   const items: EnumeratedEvidence[] = [];
   for (const f of files) {

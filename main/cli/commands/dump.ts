@@ -7,6 +7,7 @@
  * stream, through this thread, respecting its back-pressure.
  */
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
+import { printable } from '../../../shared/text/printable';
 import * as fs from 'node:fs';
 import { parseFilesParallel } from '../../evtx/parallel';
 import { ProgressDisplay } from '../progress-display';
@@ -58,6 +59,17 @@ export const dumpCommand: CliCommand = {
     const threads = a.values.threads !== undefined ? Number(a.values.threads) : undefined;
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError('--threads must be a positive integer');
     const files = a.positionals;
+    // Only regular files: a folder failed in a worker with EISDIR, and a FIFO or device would block or never end.
+    for (const f of files) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(f);
+      } catch {
+        continue; // (missing: reported by the parse, as for any unreadable file)
+      }
+      if (st.isDirectory()) throw new UsageError(`${printable(f, 200)} is a folder: dump takes EVTX files (scan reads folders)`);
+      if (!st.isFile()) throw new UsageError(`${printable(f, 200)} is not a regular file (a FIFO, socket or device): not read`);
+    }
     let problems = 0;
     // Runs of records arrive in file order as text; respect the output's back-pressure.
     let writing: Promise<void> | void = undefined;

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
 import { CaseClient } from '../../db/case-client';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { importWithProgress, workersOption } from '../import-evidence';
+import { importFailed, importWithProgress, workersOption } from '../import-evidence';
 
 const MAX_LISTED = 25;
 
@@ -100,7 +100,7 @@ export const huntCommand: CliCommand = {
         await writeFileAtomic(a.values.json, Buffer.from(JSON.stringify(doc, null, 2)));
         io.stdout.write(`JSON result written to ${a.values.json}\n`);
       }
-      return imported.inputErrors.length > 0 ? 1 : 0;
+      return importFailed(imported) ? 1 : 0;
     } finally {
       await client.close();
     }

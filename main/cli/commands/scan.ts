@@ -4,7 +4,7 @@ import { printable } from '../../../shared/text/printable';
 import { CaseClient, type ImportResult } from '../../db/case-client';
 import { ANALYSIS_TASKS } from '../../db/analysis-tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { importWithProgress, workersOption } from '../import-evidence';
+import { importFailed, importWithProgress, workersOption } from '../import-evidence';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
 
@@ -100,7 +100,7 @@ export const scanCommand: CliCommand = {
         await client.save(a.values.case);
         out.write(`case saved to ${a.values.case}\n`);
       }
-      return result.inputErrors.length > 0 || stats.files === 0 ? 1 : 0;
+      return importFailed(result) ? 1 : 0;
     } finally {
       await client.close();
     }

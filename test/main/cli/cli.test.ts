@@ -1,6 +1,6 @@
 /** The command line as an analyst runs it: real processes, real files, exit codes. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -96,6 +96,46 @@ describe('wmi-workbench CLI', () => {
     r = run('scan', b, '--json', path.join(dir, 'no-such-folder', 'x.json'));
     assert.equal(r.status, 2);
     assert.match(r.stderr, /folder .*no-such-folder does not exist/);
+  });
+
+  it('exit code 1 when an input could not be read (not for an empty file); FIFOs and devices reported, never read', () => {
+    const d = path.join(dir, 'odd');
+    mkdirSync(d);
+    const notes = path.join(d, 'notes.evtx');
+    writeFileSync(notes, 'these are not events\n');
+    const empty = path.join(d, 'empty.evtx');
+    writeFileSync(empty, '');
+    const trunc = path.join(d, 'trunc.zip');
+    const zip = readFileSync(corpus('json', 'otrf', 'wmic_remote_xsl_jscript.zip'));
+    writeFileSync(trunc, zip.subarray(0, zip.length >> 1));
+    let r = run('scan', notes);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /unrecognised content/);
+    r = run('hunt', notes);
+    assert.equal(r.status, 1);
+    r = run('scan', trunc);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /unreadable archive/);
+    r = run('scan', empty);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /empty file/);
+    // A FIFO in a folder is named, not skipped in silence nor waited on; given directly, likewise; a device too.
+    const fifo = path.join(d, 'fifo.evtx');
+    execFileSync('mkfifo', [fifo]);
+    r = spawnSync(process.execPath, [CLI, 'scan', d], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /fifo\.evtx: not a regular file \(a FIFO, socket or device\): not read/);
+    assert.match(r.stdout, /empty\.evtx/, 'the rest of the folder is read');
+    for (const args of [['scan', fifo], ['scan', '/dev/zero']]) {
+      r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /not a regular file/);
+    }
+    for (const [target, why] of [[fifo, /not a regular file/], [d, /is a folder: dump takes EVTX files/]] as const) {
+      r = spawnSync(process.execPath, [CLI, 'dump', target], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, why);
+    }
   });
 
   it('fails with exit code 1 when an input does not exist', () => {

@@ -104,6 +104,8 @@ test('the header block: missing (data starts with a chunk), cut short, or counti
   // Cut inside the block: said, and nothing about the chunk count.
   assert.deepEqual(all(full.slice(0, 2000)).warnings, ['file truncated inside the file header (2000 bytes)']);
   assert.deepEqual(all(new Uint8Array(0)).warnings, ['no EVTX file header (bad signature); reading chunks anyway', 'file truncated inside the file header (0 bytes)']);
+  // Cut before the end of the header's 128 bytes, signature intact: a truncation, not a bad signature.
+  assert.deepEqual(all(full.slice(0, 15)).warnings, ['file truncated inside the file header (15 bytes)']);
   // Fewer chunks than the header counts.
   const three = all(full.slice(0, 4096 + 3 * 65536));
   assert.deepEqual(three.warnings.filter((w) => w.startsWith('file holds')), ['file holds 3 chunks, header says 26']);
