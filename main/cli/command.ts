@@ -19,6 +19,9 @@ export interface CliCommand {
 
 export class UsageError extends Error {}
 
+/** Longest option value taken (a path's limit on Linux; names and selectors are far shorter). */
+const MAX_OPTION_VALUE = 4096;
+
 /** Minimal argument parser: `--flag value`, repeatable flags, boolean flags, positionals. */
 export function parseArgs(
   args: string[],
@@ -47,6 +50,7 @@ export function parseArgs(
       if (!isValue && !isRepeat) throw new UsageError(`unknown option --${name}`);
       const v = inline ?? args[++i];
       if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      if (v.length > MAX_OPTION_VALUE) throw new UsageError(`--${name}: the value is longer than ${MAX_OPTION_VALUE} characters`);
       if (isRepeat) (repeated[name] ??= []).push(v);
       else values[name] = v;
       continue;

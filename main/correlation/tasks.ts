@@ -25,11 +25,14 @@ export function correlationOf(db: CaseDb): CorrelationResult {
 }
 
 type Args = Record<string, unknown>;
+/** Longest text a task takes as a selector (a host, an image, a subscription name). */
+const MAX_TEXT_ARG = 4096;
 const obj = (a: unknown): Args => (a && typeof a === 'object' ? (a as Args) : {});
 const optString = (a: Args, k: string): string | undefined => {
   const v = a[k];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > 4096) throw new Error(`${k} must be a string`);
+  if (typeof v !== 'string') throw new Error(`${k} must be a string`);
+  if (v.length > MAX_TEXT_ARG) throw new Error(`${k} is longer than ${MAX_TEXT_ARG} characters`);
   return v;
 };
 function optList<T extends string>(a: Args, k: string, allowed: readonly T[]): T[] | undefined {

@@ -23,6 +23,10 @@ describe('wmi-workbench CLI', () => {
     const r = run('scan', '--nope', 'x');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown option --nope/);
+    // An overlong value is named by its option (it reached the task as 'parentImage must be a string').
+    const long = run('tree', 'x.evtx', '--parent-image', 'w'.repeat(5000));
+    assert.equal(long.status, 2);
+    assert.match(long.stderr, /--parent-image: the value is longer than 4096 characters/);
   });
 
   it('scan writes the JSON result and the case; query reads it', () => {
