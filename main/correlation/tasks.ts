@@ -8,19 +8,26 @@ import type { EdgeType, EvidenceGraphData, GraphFilter, NodeType, ProcessInfo } 
 import { EDGE_TYPES, NODE_TYPES } from '../../shared/model/graph';
 import type { CaseDb } from '../db/case-db';
 import { correlateCase, selectSubgraph, type CorrelationResult } from './evidence-graph';
+import { detectionReport, latestDetectionRun } from '../detection/store';
 import type { ExecutionChain } from './execution-chains';
 import { exportGraph, type GraphFormat } from './graph-export';
 import type { LateralMovementResult } from './lateral-movement';
 import { eventsByParentImage, forestData, processesByParentImage, type ProcessForestData } from './process-tree';
 
-const cache = new WeakMap<CaseDb, { events: number; result: CorrelationResult }>();
+const cache = new WeakMap<CaseDb, { events: number; run: number | null; result: CorrelationResult }>();
 
+/**
+ * The case's correlation, with the rule hits of its latest detection run as detection nodes
+ * (our pack's, run now and stored, when none has run: `graph` had none). Recomputed when events
+ * are added or detection runs again.
+ */
 export function correlationOf(db: CaseDb): CorrelationResult {
   const events = db.eventCount();
   const hit = cache.get(db);
-  if (hit && hit.events === events) return hit.result;
-  const result = correlateCase(db);
-  cache.set(db, { events, result });
+  if (hit && hit.events === events && hit.run !== null && hit.run === latestDetectionRun(db)) return hit.result;
+  const { detections } = detectionReport(db);
+  const result = correlateCase(db, { detections });
+  cache.set(db, { events, run: latestDetectionRun(db), result });
   return result;
 }
 

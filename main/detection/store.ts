@@ -119,6 +119,13 @@ export function saveDetectionResult(db: CaseDb, r: DetectionResult): void {
   }
 }
 
+/** The id of the latest detection run stored in the case, or null when none has run: what results built on them are keyed by. */
+export function latestDetectionRun(db: CaseDb): number | null {
+  const p = ensureDetectionTables(db);
+  const v = db.query(`SELECT MAX(id) AS id FROM ${p}detection_runs`)[0]?.id;
+  return v === null || v === undefined ? null : Number(v);
+}
+
 /** The stored results, or null when detection has not run on this case. */
 export function loadDetectionResult(db: CaseDb): DetectionResult | null {
   const p = ensureDetectionTables(db);

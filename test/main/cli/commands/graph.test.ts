@@ -26,6 +26,12 @@ describe('wmi-workbench graph / tree', () => {
     assert.equal(target.data.p_pid, 2544);
     assert.ok((trig.data.evidence as Array<{ recordId: number }>).some((e) => e.recordId === 16116));
     assert.match(r.stderr, /evidence graph: \d+ nodes/);
+    // Rule hits are in the graph, each linked to what its record shows (the help lists them; there were none).
+    const dets = doc.elements.nodes.filter((n) => n.data.type === 'detection');
+    assert.ok(dets.length > 0, 'detection nodes');
+    const detected = doc.elements.edges.filter((e) => e.data.type === 'detected');
+    assert.ok(dets.every((d) => detected.some((e) => e.data.source === d.data.id)));
+    assert.ok(dets.some((d) => String(d.data.label).startsWith('WMI Subscription Object Created')), JSON.stringify(dets.map((d) => d.data.label)));
   });
 
   it('graph from a saved case, --host, GraphML to a file', () => {
