@@ -5,8 +5,8 @@
  */
 import initSqlJs, { type Database, type SqlValue, type Statement } from 'sql.js';
 import type { NormalizedEvent } from '../../shared/model/event';
-import type { LedgerEntry } from '../../shared/model/ledger';
-import { CREATE_INDEXES, CREATE_SCHEMA, SCHEMA_VERSION } from './schema';
+import { markDuplicate, type LedgerEntry } from '../../shared/model/ledger';
+import { ADDED_COLUMNS, CREATE_INDEXES, CREATE_SCHEMA, SCHEMA_VERSION } from './schema';
 import { INSERT_EVENT, INSERT_RAW, NUMBER_COLUMNS, packEvents, TEXT_COLUMNS, type PackedBatch } from './event-row';
 
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
@@ -55,6 +55,16 @@ export interface StoredEvent extends NormalizedEvent {
 }
 
 export type Row = Record<string, SqlValue>;
+
+/** An item of the ledger as the importer compares new items with it (CaseDb.hashedSources). */
+export interface HashedSource {
+  id: number;
+  path: string;
+  archivePath?: string;
+  size: number;
+  sha256: string;
+  format: LedgerEntry['format'];
+}
 
 export class ReadOnlyQueryError extends Error {}
 
@@ -108,8 +118,17 @@ export class CaseDb {
     }
     const db = new CaseDb(SQL, shell);
     db.indexed = true;
+    db.addMissingColumns();
     db.loadSourcePaths();
     return db;
+  }
+
+  /** Bring a case saved by an earlier version up to the current columns (ADDED_COLUMNS). */
+  private addMissingColumns(): void {
+    for (const { table, column, add } of ADDED_COLUMNS) {
+      const has = this.query(`SELECT 1 FROM pragma_table_info(?, 'c') WHERE name = ?`, [table, column]);
+      if (has.length === 0) this.db.exec(add);
+    }
   }
 
   private loadSourcePaths(): void {
@@ -178,11 +197,11 @@ export class CaseDb {
   addSource(entry: LedgerEntry): void {
     this.db.run(
       `INSERT OR REPLACE INTO c.sources (id, path, archive_path, size, sha256, format, found, records, recovered, rejected,
-        first_time, last_time, hosts, errors, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+        first_time, last_time, hosts, errors, imported_at, duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       [
         entry.id, entry.path, entry.archivePath ?? null, entry.size, entry.sha256, entry.format, entry.found, entry.records,
         entry.recovered, entry.rejected, entry.firstTime, entry.lastTime, JSON.stringify(entry.hosts),
-        JSON.stringify(entry.errors), new Date().toISOString(),
+        JSON.stringify(entry.errors), new Date().toISOString(), entry.duplicateOfId ?? null,
       ],
     );
     if (entry.rejectedRecords.length > 0) {
@@ -212,22 +231,48 @@ export class CaseDb {
       });
       rejected.set(Number(r.source_id), list);
     }
-    return this.query('SELECT * FROM sources ORDER BY id').map((r) => ({
+    const sql = `SELECT s.*, o.path AS first_path, o.archive_path AS first_archive_path
+      FROM sources s LEFT JOIN sources o ON o.id = s.duplicate_of ORDER BY s.id`;
+    return this.query(sql).map((r) => {
+      const entry: LedgerEntry = {
+        id: Number(r.id),
+        path: String(r.path),
+        archivePath: (r.archive_path as string | null) ?? undefined,
+        size: Number(r.size),
+        sha256: String(r.sha256),
+        format: r.format as LedgerEntry['format'],
+        found: Number(r.found),
+        records: Number(r.records),
+        recovered: Number(r.recovered),
+        rejected: Number(r.rejected),
+        rejectedRecords: rejected.get(Number(r.id)) ?? [],
+        errors: JSON.parse(String(r.errors)) as string[],
+        firstTime: (r.first_time as string | null) ?? null,
+        lastTime: (r.last_time as string | null) ?? null,
+        hosts: JSON.parse(String(r.hosts)) as string[],
+      };
+      if (r.duplicate_of != null) {
+        const first = { id: Number(r.duplicate_of), path: String(r.first_path ?? '?'), archivePath: (r.first_archive_path as string | null) ?? undefined };
+        markDuplicate(entry, first);
+      }
+      return entry;
+    });
+  }
+
+  /**
+   * Items already in the case that a new item could be a byte-identical copy of (hashed, not
+   * empty, not duplicates themselves), in ledger order, with what a duplicate's entry takes from them.
+   */
+  hashedSources(): HashedSource[] {
+    const sql = `SELECT id, path, archive_path, size, sha256, format FROM sources
+      WHERE sha256 <> '' AND size > 0 AND duplicate_of IS NULL ORDER BY id`;
+    return this.query(sql).map((r) => ({
       id: Number(r.id),
       path: String(r.path),
       archivePath: (r.archive_path as string | null) ?? undefined,
       size: Number(r.size),
       sha256: String(r.sha256),
       format: r.format as LedgerEntry['format'],
-      found: Number(r.found),
-      records: Number(r.records),
-      recovered: Number(r.recovered),
-      rejected: Number(r.rejected),
-      rejectedRecords: rejected.get(Number(r.id)) ?? [],
-      errors: JSON.parse(String(r.errors)) as string[],
-      firstTime: (r.first_time as string | null) ?? null,
-      lastTime: (r.last_time as string | null) ?? null,
-      hosts: JSON.parse(String(r.hosts)) as string[],
     }));
   }
 

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { LedgerEntry } from '../../shared/model/ledger';
 import { ANALYSIS_TASKS } from './analysis-tasks';
 import { CaseDb } from './case-db';
 import { writeFileAtomic } from './atomic-write';
@@ -37,6 +38,8 @@ const methods: Record<string, (...args: any[]) => unknown> = {
   query: (sql: string, params?: unknown[]) => need().query(sql, params),
   readOnlyQuery: (sql: string, maxRows?: number) => need().readOnlyQuery(sql, maxRows),
   ledger: () => need().ledger(),
+  hashedSources: () => need().hashedSources(),
+  addSource: (entry: LedgerEntry) => need().addSource(entry),
   nextSourceId: () => need().nextSourceId(),
   ensureIndexes: () => need().ensureIndexes(),
   rawOf: (id: number) => need().rawOf(id),

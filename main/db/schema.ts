@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS c.sources (
   last_time TEXT,
   hosts TEXT NOT NULL,
   errors TEXT NOT NULL,
-  imported_at TEXT NOT NULL
+  imported_at TEXT NOT NULL,
+  duplicate_of INTEGER
 );
 CREATE TABLE IF NOT EXISTS c.rejected_records (
   source_id INTEGER NOT NULL,
@@ -78,6 +79,16 @@ CREATE VIEW IF NOT EXISTS c.event_fields AS
   SELECT events.id AS event_rowid, j.key AS name, j.value AS value
   FROM events, json_each(events.data) AS j;
 `;
+
+/**
+ * Columns added to a table after cases were first saved, with the statement that adds each to a
+ * case saved before it. Additive only, so the schema version stays: an older workbench reads such
+ * a case and ignores the column.
+ */
+export const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; add: string }> = [
+  // The ledger id of the item a byte-identical copy duplicates (its records were not imported again).
+  { table: 'sources', column: 'duplicate_of', add: 'ALTER TABLE c.sources ADD COLUMN duplicate_of INTEGER' },
+];
 
 /**
  * Indexes are built after a bulk import rather than maintained row by row: SQLite sorts

@@ -18,14 +18,16 @@ export type ParsePortMessage =
 /** Db worker -> parse worker, on the same port. */
 export type DbPortMessage = { type: 'ack' } | { type: 'source-stored'; sourceId: number } | { type: 'failed'; error: string };
 
-/** Client -> parse worker. */
-export interface ParseTask {
-  type: 'task';
-  sourceId: number;
-  item: EnumeratedEvidence;
-}
+/**
+ * Client -> parse worker: parse an item into the case ('task'; `sha256` is its hash when it
+ * was hashed before, which the parse checks), or only hash it ('hash', to find duplicates).
+ */
+export type ParseTask =
+  | { type: 'task'; sourceId: number; item: EnumeratedEvidence; sha256?: string }
+  | { type: 'hash'; sourceId: number; item: EnumeratedEvidence };
 /** Parse worker -> client. */
 export type ParseWorkerMessage =
   | { type: 'progress'; sourceId: number; bytes: number; records: number }
   | { type: 'done'; sourceId: number; entry: LedgerEntry }
+  | { type: 'hashed'; sourceId: number; sha256: string }
   | { type: 'failed'; sourceId: number; error: string };

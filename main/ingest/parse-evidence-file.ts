@@ -5,6 +5,7 @@
  * between chunks of input: that is the back-pressure that keeps memory flat.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { NormalizedEvent } from '../../shared/model/event';
 import type { LedgerEntry } from '../../shared/model/ledger';
 import type { EvidenceInput, RecordSink } from './evidence-parser';
@@ -20,7 +21,36 @@ export interface ParseCallbacks {
   progress?(bytesDone: number, records: number): void;
 }
 
-export async function parseEvidenceFile(item: EnumeratedEvidence, sourceId: number, cb: ParseCallbacks): Promise<LedgerEntry> {
+const hashBuffer = Buffer.allocUnsafe(1024 * 1024);
+
+/**
+ * The SHA-256 of an evidence file's bytes, nothing parsed: the importer hashes items that may be
+ * copies of one another (same size) before parsing any, to import each content once. Throws
+ * when the file cannot be read to the end (its parse then tells why in the ledger).
+ */
+export async function hashEvidenceFile(item: EnumeratedEvidence): Promise<string> {
+  const hash = createHash('sha256');
+  if (item.locator.members.length === 0) {
+    // A file on disk is read with blocking reads into one reused buffer: this thread has nothing
+    // else to do meanwhile, and a stream's per-file cost (a buffer and several thread-pool round
+    // trips) was most of the time on small logs (300 corpus EVTX files: 125 -> 40 ms on 2 workers).
+    const fd = openSync(item.locator.path, 'r');
+    try {
+      for (let n; (n = readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0; ) hash.update(hashBuffer.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    for await (const chunk of openEvidence(item.locator)) hash.update(chunk);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * `expectedSha256`, when given, is the hash the importer took before (hashEvidenceFile): a file
+ * whose bytes differ now changed during the import, which its ledger entry tells.
+ */
+export async function parseEvidenceFile(item: EnumeratedEvidence, sourceId: number, cb: ParseCallbacks, expectedSha256?: string): Promise<LedgerEntry> {
   const where = describeLocator(item.locator);
   const ledger = new LedgerEntryBuilder(sourceId, item.locator.path, archivePathOf(item.locator), item.size);
   for (const e of item.errors) ledger.error(e);
@@ -117,6 +147,8 @@ export async function parseEvidenceFile(item: EnumeratedEvidence, sourceId: numb
   }
   ledger.sha256 = sourceDone ? hash.digest('hex') : '';
   if (!sourceDone) ledger.error(`${where}: not read to the end; no hash recorded`);
+  else if (expectedSha256 !== undefined && ledger.sha256 !== expectedSha256)
+    ledger.error(`${where}: content changed during the import: SHA-256 ${expectedSha256} when first read, ${ledger.sha256} when parsed`);
   cb.progress?.(bytesRead, ledger.importedCount);
   return ledger.build();
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { packEvents } from '../db/event-row';
 import type { DbPortMessage, ParsePortMessage, ParseTask, ParseWorkerMessage } from '../db/worker-protocol';
-import { parseEvidenceFile } from './parse-evidence-file';
+import { hashEvidenceFile, parseEvidenceFile } from './parse-evidence-file';
 
 const dbPort = (workerData as { dbPort: MessagePort }).dbPort;
 const MAX_IN_FLIGHT = 3;
@@ -45,6 +45,14 @@ function send(m: ParsePortMessage): void {
 const post = (m: ParseWorkerMessage) => parentPort!.postMessage(m);
 
 parentPort!.on('message', async (task: ParseTask) => {
+  if (task.type === 'hash') {
+    try {
+      post({ type: 'hashed', sourceId: task.sourceId, sha256: await hashEvidenceFile(task.item) });
+    } catch (e) {
+      post({ type: 'failed', sourceId: task.sourceId, error: (e as Error).message });
+    }
+    return;
+  }
   try {
     let lastProgress = 0;
     const entry = await parseEvidenceFile(task.item, task.sourceId, {
@@ -61,7 +69,7 @@ parentPort!.on('message', async (task: ParseTask) => {
         lastProgress = now;
         post({ type: 'progress', sourceId: task.sourceId, bytes, records });
       },
-    });
+    }, task.sha256);
     while (inFlight > 0) await new Promise<void>((r) => waiting.push(r));
     const done = new Promise<number>((r) => (stored = r));
     send({ type: 'source', entry });

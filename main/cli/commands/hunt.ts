@@ -81,7 +81,12 @@ export const huntCommand: CliCommand = {
     const client = await CaseClient.create();
     try {
       const imported = await importWithProgress(client, a.positionals, io, workers);
-      io.stderr.write(`${imported.records} events imported from ${imported.entries.length} files\n`);
+      const copies = imported.entries.filter((e) => e.duplicateOf !== undefined).length;
+      io.stderr.write(
+        `${imported.records} events imported from ${imported.entries.length} files` +
+          (copies ? ` (${copies} identical to files imported before them: not imported again)` : '') +
+          '\n',
+      );
       const result = await client.runTask<DetectionResult>('hunt', { rules });
       io.stdout.write(formatHuntReport(result, rules.length === 0));
       if (a.values.json) {

@@ -10,6 +10,8 @@ import { checkOutputFile } from '../output-file';
 
 export interface ScanStats {
   files: number;
+  /** Files byte-identical to one imported before them (ledger duplicateOf): their records were not imported again. */
+  duplicates: number;
   records: number;
   recovered: number;
   rejected: number;
@@ -30,6 +32,7 @@ export function scanStats(r: ImportResult): ScanStats {
   for (const x of e) formats[x.format] = (formats[x.format] ?? 0) + 1;
   return {
     files: e.length,
+    duplicates: e.filter((x) => x.duplicateOf !== undefined).length,
     records: e.reduce((a, x) => a + x.records, 0),
     recovered: e.reduce((a, x) => a + x.recovered, 0),
     rejected: e.reduce((a, x) => a + x.rejected, 0),
@@ -75,10 +78,12 @@ export const scanCommand: CliCommand = {
         out.write(ledgerLine(x) + '\n');
         for (const err of x.errors.slice(0, 5)) out.write(`      ! ${printable(err, 200)}\n`);
         if (x.errors.length > 5) out.write(`      ! … ${x.errors.length - 5} more\n`);
+        for (const note of x.notes ?? []) out.write(`      = ${printable(note, 300)}\n`);
       }
       out.write(
-        `\n${stats.records} events imported (${stats.recovered} recovered), ${stats.rejected} rejected, from ${stats.files} files in ` +
-          `${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.eventsPerSecond} events/s)\n`,
+        `\n${stats.records} events imported (${stats.recovered} recovered), ${stats.rejected} rejected, from ${stats.files} files` +
+          (stats.duplicates ? ` (${stats.duplicates} identical to files imported before them: not imported again)` : '') +
+          ` in ${(stats.elapsedMs / 1000).toFixed(2)} s (${stats.eventsPerSecond} events/s)\n`,
       );
       out.write(`hosts: ${stats.hosts.map((h) => printable(h)).join(', ') || '(none)'}\n`);
       out.write(`time range: ${stats.firstTime ?? '-'} .. ${stats.lastTime ?? '-'} (UTC)\n`);

@@ -377,6 +377,11 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
                       <td className="path" title={cellText(e.path)}>
                         {cellText(baseName(e.path))}
                         {e.archivePath ? <span className="muted"> ⟩ {cellText(e.archivePath)}</span> : null}
+                        {e.duplicateOf !== undefined && (
+                          <div className="warn small" data-testid="ledger-duplicate" title={cellText(e.notes?.join('\n') ?? e.duplicateOf)}>
+                            identical to #{e.duplicateOfId} (same SHA-256): not imported again
+                          </div>
+                        )}
                       </td>
                       <td>{e.format}</td>
                       <td className="num">{bytes(e.size)}</td>

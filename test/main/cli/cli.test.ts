@@ -5,6 +5,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, corpus, tempDir } from '../../helpers/paths';
+import { buildZip } from '../../helpers/zip-writer';
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
 
@@ -140,6 +141,34 @@ describe('wmi-workbench CLI', () => {
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, why);
     }
+  });
+
+  it('scan and hunt: a zip of the logs beside them adds no records, the ledger names each copy, exit code 0', () => {
+    const logs = path.join(dir, 'logs');
+    mkdirSync(logs);
+    const names = ['sysmon_20_21_1_CommandLineEventConsumer.evtx', 'wmighost_sysmon_20_21_1.evtx'];
+    for (const n of names) copyFileSync(corpus('evtx', 'attack-samples', 'Persistence', n), path.join(logs, n));
+    const zip = path.join(dir, 'logs.zip');
+    writeFileSync(zip, buildZip(names.map((n) => ({ name: n, data: readFileSync(path.join(logs, n)) }))));
+    const json = path.join(dir, 'copies.json');
+    const r = run('scan', logs, zip, '--json', json);
+    assert.equal(r.status, 0, r.stderr);
+    for (const n of names) {
+      assert.ok(r.stdout.includes(`      = identical to ${path.join(logs, n)} (same SHA-256): its records were not imported again\n`), r.stdout);
+    }
+    assert.match(r.stdout, /from 5 files \(2 identical to files imported before them: not imported again\)/);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(doc.stats.duplicates, 2);
+    const copies = doc.evidence.filter((e: { duplicateOf?: string }) => e.duplicateOf);
+    assert.deepEqual(copies.map((e: { archivePath: string; duplicateOf: string }) => [e.archivePath, e.duplicateOf]), names.map((n) => [n, path.join(logs, n)]));
+    for (const e of copies) assert.deepEqual([e.found, e.records, e.rejected], [0, 0, 0]);
+    const detections = (out: string) => out.match(/^Detections: (\d+)$/m)?.[1];
+    const once = run('hunt', logs);
+    const twice = run('hunt', logs, zip);
+    assert.equal(twice.status, 0, twice.stderr);
+    assert.ok(Number(detections(once.stdout)) > 0, once.stdout);
+    assert.equal(detections(twice.stdout), detections(once.stdout));
+    assert.match(twice.stderr, /from 5 files \(2 identical to files imported before them: not imported again\)/);
   });
 
   it('fails with exit code 1 when an input does not exist', () => {
