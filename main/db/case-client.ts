@@ -246,6 +246,7 @@ export class CaseClient {
       // An item that cannot be hashed is parsed, and its entry tells why it could not be read.
       await runAll(hashTasks, (task, m) => {
         if (m.type === 'hashed') hashes.set(task.sourceId, m.sha256);
+        opts.onProgress?.(progress()); // (a live display keeps ticking while a large collection is hashed)
       });
 
       // 2. In ledger order, the first item of each content is parsed, the later ones are its copies.
