@@ -71,6 +71,18 @@ export class ReadOnlyQueryError extends Error {}
 /** Statements an analyst may run: reads only. Enforced twice: by the first keyword and by PRAGMA query_only. */
 const READ_ONLY_START = /^\s*(select|with|values|explain)\b/i;
 
+/** What identifies a row of `sources`: its id, where it is, and its content's size, hash and format. */
+function sourceIdentity(r: Row): HashedSource {
+  return {
+    id: Number(r.id),
+    path: String(r.path),
+    archivePath: (r.archive_path as string | null) ?? undefined,
+    size: Number(r.size),
+    sha256: String(r.sha256),
+    format: r.format as LedgerEntry['format'],
+  };
+}
+
 export class CaseDb {
   private insertStmt: Statement | undefined;
   private rawStmt: Statement | undefined;
@@ -235,12 +247,7 @@ export class CaseDb {
       FROM sources s LEFT JOIN sources o ON o.id = s.duplicate_of ORDER BY s.id`;
     return this.query(sql).map((r) => {
       const entry: LedgerEntry = {
-        id: Number(r.id),
-        path: String(r.path),
-        archivePath: (r.archive_path as string | null) ?? undefined,
-        size: Number(r.size),
-        sha256: String(r.sha256),
-        format: r.format as LedgerEntry['format'],
+        ...sourceIdentity(r),
         found: Number(r.found),
         records: Number(r.records),
         recovered: Number(r.recovered),
@@ -266,14 +273,7 @@ export class CaseDb {
   hashedSources(): HashedSource[] {
     const sql = `SELECT id, path, archive_path, size, sha256, format FROM sources
       WHERE sha256 <> '' AND size > 0 AND duplicate_of IS NULL ORDER BY id`;
-    return this.query(sql).map((r) => ({
-      id: Number(r.id),
-      path: String(r.path),
-      archivePath: (r.archive_path as string | null) ?? undefined,
-      size: Number(r.size),
-      sha256: String(r.sha256),
-      format: r.format as LedgerEntry['format'],
-    }));
+    return this.query(sql).map(sourceIdentity);
   }
 
   /** Build the query indexes (after a bulk import). Idempotent. */
