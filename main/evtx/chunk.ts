@@ -9,7 +9,7 @@
  */
 import { crc32 } from './crc32';
 import { carveRecordHeaders, findNextRecord } from './carve';
-import { hasRecordSignature, parseRecordBody, readRecordHeader, writeRecordBodyXml, type RecordHeader } from './record';
+import { eventKey, hasRecordSignature, sameEvent, parseRecordBody, readRecordHeader, writeRecordBodyXml, type RecordHeader } from './record';
 import type { XmlByteWriter } from './serialize/xml-writer';
 import { chunkContext, type BinXmlContext } from './binxml/tokens';
 import type { XmlElement } from '../../shared/model/event-xml';
@@ -133,7 +133,7 @@ export function parseChunk(bytes: Uint8Array, fileOffset: number, index: number,
  * found by scanning (flagged recovered). With `xml`, records are written there as XML (one per
  * line) instead of built into trees. Never throws for malformed content.
  */
-export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?: XmlByteWriter): void {
+export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?: XmlByteWriter, previous?: PreviousChunk): void {
   const b = c.buf;
   const one = (h: RecordHeader, recovered: boolean) => {
     let tree: XmlElement | null = null;
@@ -171,6 +171,80 @@ export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?:
     pos = next;
     resynced = true;
   }
-  // Slack after the free-space offset: stale records left by earlier writes.
-  if (h.freeSpaceOffset < b.length) for (const s of carveRecordHeaders(b, h.freeSpaceOffset, b.length)) one(s, true);
+  // Slack after the free-space offset: stale records left by earlier writes, less copies of live ones.
+  if (h.freeSpaceOffset < b.length) {
+    const slack = carveRecordHeaders(b, h.freeSpaceOffset, b.length);
+    const copies = slack.length > 0 ? new SlackCopies(c, previous) : null;
+    for (const s of slack) {
+      const twin = copies!.twinOf(s);
+      if (twin < 0) one(s, true);
+      else emit({ offset: c.fileOffset + s.pos, recordId: s.recordId, recovered: true, tree: null, error: `${COPY_OF_LIVE} at offset ${twin}: not imported again` });
+    }
+  }
+}
+
+/** The bytes of the chunk before the one being read (null for a file's first chunk), fetched only when needed. */
+export type PreviousChunk = () => Uint8Array | null;
+
+/** The rejection reason of a slack record holding a live record's event (followed by where that record is). */
+export const COPY_OF_LIVE = 'record recovered from chunk slack holds the same event as the live record';
+
+/**
+ * Copies of live records in a chunk's slack. Windows leaves byte-identical copies of records in
+ * slack, of records live at the end of the chunk before: all 1,232 such copies among the corpus's
+ * 15,183 slack candidates. A log rewritten by an export tool may keep the original beside its
+ * live copy in the same chunk: a Sigma regression sample has record 1 live and record 120555 in
+ * slack, the same event, its template defined inline in one and referred to in the other.
+ * Imported, each of those events would count twice: in detections, process trees, subscription
+ * evidence. A slack record is such a copy when a live record of its chunk or the chunk before
+ * holds the same event: the same template and values (binxml/templates.ts, sameFragment), which
+ * include its EventRecordID and time, whatever the record headers say. One that differs is kept
+ * (recovered): it may hold what a live record held before it was altered.
+ */
+class SlackCopies {
+  private own: LiveEvents | null = null;
+  private before: LiveEvents | null = null;
+  private previousBytes: Uint8Array | null | undefined;
+
+  constructor(private readonly c: Chunk, private readonly previous: PreviousChunk | undefined) {}
+
+  /** The file offset of the live record the slack record `h` holds a copy of, or -1. */
+  twinOf(h: RecordHeader): number {
+    const b = this.c.buf;
+    const p = twinIn((this.own ??= liveRecords(b)), b, b, h);
+    if (p >= 0) return this.c.fileOffset + p;
+    if (this.previousBytes === undefined) this.previousBytes = this.previous?.() ?? null;
+    const pb = this.previousBytes;
+    if (pb === null) return -1;
+    const q = twinIn((this.before ??= liveRecords(pb)), pb, b, h);
+    return q >= 0 ? this.c.fileOffset - CHUNK_SIZE + q : -1;
+  }
+}
+
+/** The live records of a chunk by their event's key (record.ts, eventKey). */
+type LiveEvents = Map<number, RecordHeader[]>;
+
+/** The live records of the chunk `b`, walked from its header as readChunkRecords walks them (up to the first bad one). */
+function liveRecords(b: Uint8Array): LiveEvents {
+  const m: LiveEvents = new Map();
+  if (b.length < CHUNK_HEADER_SIZE || !hasChunkMagic(b)) return m;
+  const free = rd32(b, 48);
+  if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) return m;
+  const limit = Math.min(free, b.length);
+  for (let pos = CHUNK_HEADER_SIZE; pos + 4 <= limit; ) {
+    const r = readRecordHeader(b, pos, limit);
+    if (typeof r === 'string') break;
+    const key = eventKey(b, r);
+    const same = m.get(key);
+    if (same === undefined) m.set(key, [r]);
+    else same.push(r);
+    pos += r.size;
+  }
+  return m;
+}
+
+/** The position of the live record of `a` (`live`: its live records) holding the event of the record `h` of `b`, or -1. */
+function twinIn(live: LiveEvents, a: Uint8Array, b: Uint8Array, h: RecordHeader): number {
+  for (const r of live.get(eventKey(b, h)) ?? []) if (sameEvent(a, r, b, h)) return r.pos;
+  return -1;
 }

@@ -68,6 +68,13 @@ function emptyResult(t: ChunkTask, warnings: string[] = []): ChunkTaskResult {
 }
 
 /** Parse a run; its text ('jsonl', 'xml') is written into `out`. */
+/** The chunk before a run's first one (its slack may hold copies of that chunk's records), read into a buffer of its own. */
+const previousBuf = Buffer.allocUnsafeSlow(CHUNK_SIZE);
+function readPrevious(fd: number, at: number): Uint8Array | null {
+  const got = fs.readSync(fd, previousBuf, 0, CHUNK_SIZE, at);
+  return got === CHUNK_SIZE ? previousBuf : null;
+}
+
 function runTask(t: ChunkTask): ChunkTaskResult {
   const res = emptyResult(t);
   const rejects = new RejectPacker();
@@ -101,6 +108,8 @@ function runTask(t: ChunkTask): ChunkTaskResult {
       res.bytes += n;
       if (n < CHUNK_SIZE) res.warnings.push(`file truncated: last chunk has ${n} of ${CHUNK_SIZE} bytes`);
       const buf = runBuf.subarray(i * CHUNK_SIZE, i * CHUNK_SIZE + n);
+      // The chunk before, for this one's slack (chunk.ts, SlackCopies): in this run, or read when needed.
+      const previous = i > 0 ? () => runBuf.subarray((i - 1) * CHUNK_SIZE, i * CHUNK_SIZE) : index > 0 ? () => readPrevious(fd, off - CHUNK_SIZE) : undefined;
       handleChunk(buf, off, index, chunkCount, { typed: t.mode === 'jsonl', xml: t.mode === 'xml' ? out : undefined }, {
         record: (r: ChunkRecord) => {
           if (r.error !== null) {
@@ -114,7 +123,7 @@ function runTask(t: ChunkTask): ChunkTaskResult {
           else if (t.mode === 'events') res.items.push(deliverRecordTo(t, r));
         },
         warning: (m) => res.warnings.push(m),
-      });
+      }, previous);
       flush();
     }
   } finally {

@@ -4,7 +4,7 @@
  * handled by reading every chunk present, past the header's chunk count too.
  */
 import { FILE_HEADER_SIZE, hasFileMagic, parseFileHeader, type FileHeader } from './file-header';
-import { CHUNK_SIZE, hasChunkMagic, parseChunk, readChunkRecords, type Chunk, type ChunkRecord } from './chunk';
+import { CHUNK_SIZE, hasChunkMagic, parseChunk, readChunkRecords, type Chunk, type ChunkRecord, type PreviousChunk } from './chunk';
 import type { XmlByteWriter } from './serialize/xml-writer';
 
 export { CHUNK_SIZE } from './chunk';
@@ -73,6 +73,13 @@ export class EvtxFileReader {
   private block: HeaderBlock | null = null;
   private readonly started = Date.now();
   private stopped = false;
+  /**
+   * The chunk read last, for the next chunk's slack (chunk.ts, SlackCopies): a view of the data
+   * pushed, copied into `lastCopy` before that data may change (when push() returns, or when the
+   * chunk was assembled in `chunk`, before the next one is).
+   */
+  private last: Uint8Array | null = null;
+  private lastCopy: Uint8Array | null = null;
 
   constructor(private readonly h: EvtxHandlers, private readonly opts: EvtxReadOptions = {}, private readonly totalSize = 0) {}
 
@@ -91,7 +98,18 @@ export class EvtxFileReader {
     }
     if (this.headerDone && p < data.length) this.feedChunks(data.subarray(p));
     this.consumed += data.length;
+    // (The caller may reuse `data`; nothing to keep once the whole file is in.)
+    if (this.totalSize === 0 || this.consumed < this.totalSize) this.keepLast();
     this.h.progress?.(this.consumed);
+  }
+
+  /** Make the chunk read last a copy of its own (see `last`). */
+  private keepLast(): void {
+    const last = this.last;
+    if (last === null || (this.lastCopy !== null && last.buffer === this.lastCopy.buffer)) return;
+    const copy = (this.lastCopy ??= new Uint8Array(CHUNK_SIZE));
+    copy.set(last);
+    this.last = copy.subarray(0, last.length);
   }
 
   private feedChunks(data: Uint8Array): void {
@@ -110,6 +128,7 @@ export class EvtxFileReader {
       p += n;
       if (this.chunkLen === CHUNK_SIZE) {
         this.processChunk(chunk);
+        this.keepLast(); // (the next chunk is assembled in the same bytes)
         this.chunkLen = 0;
       }
     }
@@ -145,18 +164,20 @@ export class EvtxFileReader {
       return;
     }
     const block = this.block!;
-    handleChunk(buf, block.base + index * CHUNK_SIZE, index, block.header?.chunkCount ?? null, this.opts, this.h);
+    const previous = this.last;
+    handleChunk(buf, block.base + index * CHUNK_SIZE, index, block.header?.chunkCount ?? null, this.opts, this.h, previous === null ? undefined : () => previous);
+    this.last = buf;
   }
 }
 
 /** Parse one chunk and report its warnings and records. `chunkCount` is the header's, when there is one. */
-export function handleChunk(buf: Uint8Array, fileOffset: number, index: number, chunkCount: number | null, opts: EvtxReadOptions, h: EvtxHandlers): void {
+export function handleChunk(buf: Uint8Array, fileOffset: number, index: number, chunkCount: number | null, opts: EvtxReadOptions, h: EvtxHandlers, previous?: PreviousChunk): void {
   const c = parseChunk(buf, fileOffset, index, opts.typed === true);
   if (c.empty) return;
   if (chunkCount !== null && chunkCount > 0 && index >= chunkCount && c.magicOk && !c.damaged)
     h.warning?.(`chunk ${index} is past the header's chunk count ${chunkCount} (dirty file); read`);
   for (const w of c.warnings) h.warning?.(w);
-  readChunkRecords(c, (r) => h.record(r, c), opts.xml);
+  readChunkRecords(c, (r) => h.record(r, c), opts.xml, previous);
 }
 
 /** Read a whole in-memory file. */

@@ -7,6 +7,7 @@
 import type { XmlElement } from '../../shared/model/event-xml';
 import { buildRecord, BinXmlError, type BinXmlContext } from './binxml/builder';
 import { writeRecordXml } from './serialize/record-xml';
+import { firstFiletime, instanceValueSpan, sameFragment } from './binxml/templates';
 import type { XmlByteWriter } from './serialize/xml-writer';
 import { rd32 } from './little-endian';
 
@@ -46,6 +47,25 @@ export function readRecordHeader(b: Uint8Array, pos: number, limit: number): Rec
   const lo = rd32(b, pos + 8);
   const hi = rd32(b, pos + 12);
   return { pos, size, recordId: hi * 4294967296 + lo };
+}
+
+/** The BinXML of the record `h` in `b`: [start, end). */
+export function recordBody(h: RecordHeader): { start: number; end: number } {
+  return { start: h.pos + RECORD_HEADER_SIZE, end: h.pos + h.size - 4 };
+}
+
+/** A lookup key for the event of the record `h` (its time: binxml/templates.ts, firstFiletime), or -1. */
+export function eventKey(b: Uint8Array, h: RecordHeader): number {
+  const { start, end } = recordBody(h);
+  const v = instanceValueSpan(b, start, end);
+  return v === null ? -1 : firstFiletime(b, v.start, v.end);
+}
+
+/** Whether the records `x` of `a` and `y` of `b` hold the same event, whatever their headers say (binxml/templates.ts, sameFragment). */
+export function sameEvent(a: Uint8Array, x: RecordHeader, b: Uint8Array, y: RecordHeader): boolean {
+  const p = recordBody(x);
+  const q = recordBody(y);
+  return sameFragment(a, p.start, p.end, b, q.start, q.end);
 }
 
 function bodyError(e: unknown): string {

@@ -4,8 +4,8 @@
  * XmlElement trees). Array values repeat their containing element once per item (MS-EVEN6).
  */
 import type { XmlNode } from '../../../shared/model/event-xml';
-import { BinXmlError, binxmlError, parseTokens, Subst, TElement, type BinXmlContext, type TAttr, type TypedXmlElement } from './tokens';
-import { renderValue, VT_BINXML, VT_NULL, type RenderedValue } from './values';
+import { BinXmlError, binxmlError, parseTokens, Subst, T_FRAGMENT_HEADER, T_TEMPLATE_INSTANCE, TElement, type BinXmlContext, type TAttr, type TypedXmlElement } from './tokens';
+import { renderValue, VT_BINXML, VT_FILETIME, VT_NULL, type RenderedValue } from './values';
 import { rd16, rd32 } from '../little-endian';
 import { TemplateStore } from './template-store';
 
@@ -177,6 +177,72 @@ export function readInstanceHead(ctx: BinXmlContext, pos: number, end: number, d
   pos += 4;
   if (count * 4 > end - pos) throw binxmlError(`template value count ${count} overruns the record`, pos - 4);
   return { tpl, count, descPos: pos };
+}
+
+/**
+ * Where the values of a fragment that is a single template instance lie in `b` (after its fragment
+ * header, instance token, template id, definition offset and an inline definition): the template
+ * id and the span from the value count to `end`. Null for any other shape.
+ */
+export function instanceValueSpan(b: Uint8Array, start: number, end: number): { templateId: number; start: number; end: number } | null {
+  let p = start;
+  if (p + 4 <= end && (b[p] & 0xbf) === T_FRAGMENT_HEADER) p += 4;
+  if (p + 10 > end || (b[p] & 0xbf) !== T_TEMPLATE_INSTANCE) return null;
+  const templateId = rd32(b, p + 2);
+  const defOff = rd32(b, p + 6);
+  p += 10;
+  if (defOff === p) {
+    if (p + 24 > end) return null;
+    p += 24 + rd32(b, p + 20);
+  }
+  return p + 4 <= end ? { templateId, start: p, end } : null;
+}
+
+/**
+ * The first FILETIME among the values of the instance whose values start at `at` (the event's
+ * TimeCreated in Windows' templates), as a lookup key (hi * 2^32 + lo, rounded), or -1.
+ */
+export function firstFiletime(b: Uint8Array, at: number, end: number): number {
+  const count = rd32(b, at);
+  let dp = at + 4 + 4 * count;
+  if (count > 4096 || dp > end) return -1;
+  for (let i = 0; i < count; i++) {
+    const size = rd16(b, at + 4 + 4 * i);
+    if (b[at + 6 + 4 * i] === VT_FILETIME && size === 8 && dp + 8 <= end) return rd32(b, dp + 4) * 4294967296 + rd32(b, dp);
+    dp += size;
+  }
+  return -1;
+}
+
+/**
+ * Whether the BinXML fragments a[aStart, aEnd) and b[bStart, bEnd) hold the same event: equal
+ * bytes, or template instances of the same template id whose values are equal one by one, nested
+ * BinXML compared the same way. Whether a template is defined inline (at its first use in a chunk)
+ * or referred to does not count: a record copied into another chunk differs only there.
+ */
+export function sameFragment(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number, depth = 0): boolean {
+  const n = aEnd - aStart;
+  if (n === bEnd - bStart && Buffer.compare(a.subarray(aStart, aEnd), b.subarray(bStart, bEnd)) === 0) return true;
+  if (depth > MAX_TEMPLATE_DEPTH) return false;
+  const x = instanceValueSpan(a, aStart, aEnd);
+  const y = instanceValueSpan(b, bStart, bEnd);
+  if (x === null || y === null || x.templateId !== y.templateId) return false;
+  const count = rd32(a, x.start);
+  if (count !== rd32(b, y.start) || x.start + 4 + 4 * count > x.end || y.start + 4 + 4 * count > y.end) return false;
+  let ap = x.start + 4 + 4 * count;
+  let bp = y.start + 4 + 4 * count;
+  for (let i = 0; i < count; i++) {
+    const as = rd16(a, x.start + 4 + 4 * i);
+    const bs = rd16(b, y.start + 4 + 4 * i);
+    const type = a[x.start + 6 + 4 * i];
+    if (type !== b[y.start + 6 + 4 * i] || ap + as > x.end || bp + bs > y.end) return false;
+    if (type === VT_BINXML) {
+      if (!sameFragment(a, ap, ap + as, b, bp, bp + bs, depth + 1)) return false;
+    } else if (as !== bs || Buffer.compare(a.subarray(ap, ap + as), b.subarray(bp, bp + bs)) !== 0) return false;
+    ap += as;
+    bp += bs;
+  }
+  return true;
 }
 
 /** Charge array values (each item repeats its element) to the record's budget. */

@@ -4,8 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CORPUS } from './evtxexport';
-import { parseChunk, readChunkRecords, type ChunkRecord } from '../../../main/evtx/chunk';
-import { readEvtxBuffer } from '../../../main/evtx/reader';
+import { COPY_OF_LIVE, parseChunk, readChunkRecords, type ChunkRecord } from '../../../main/evtx/chunk';
+import { EvtxFileReader, readEvtxBuffer } from '../../../main/evtx/reader';
+import { readRecordHeader } from '../../../main/evtx/record';
+import { buildRecord } from '../../../main/evtx/binxml/builder';
+import { recordToXml } from '../../../main/evtx/serialize/xml';
+import { parseFilesParallel } from '../../../main/evtx/parallel';
 import { normalize } from './diff-helpers';
 
 const EDGE = path.join(CORPUS, 'evtx', 'parser-edge-cases');
@@ -110,4 +114,78 @@ test('the header block: missing (data starts with a chunk), cut short, or counti
   const three = all(full.slice(0, 4096 + 3 * 65536));
   assert.deepEqual(three.warnings.filter((w) => w.startsWith('file holds')), ['file holds 3 chunks, header says 26']);
   assert.ok(three.records.length < records);
+});
+
+test('slack copies of live records are not imported again: counted rejected, naming the live record; one that differs is kept', () => {
+  const copyRe = new RegExp(`^${COPY_OF_LIVE} at offset (\\d+): not imported again$`);
+  /** A record's event as its own chunk renders it, or null when it does not render there. */
+  const renderAt = (b: Uint8Array, offset: number): string | null => {
+    const at = offset - 4096;
+    const chunkStart = 4096 + Math.floor(at / 65536) * 65536;
+    const c = parseChunk(b.subarray(chunkStart, chunkStart + 65536), chunkStart, 0);
+    const h = readRecordHeader(c.buf, offset - chunkStart, 65536);
+    if (typeof h === 'string') return null;
+    try {
+      return recordToXml(buildRecord(c.ctx, h.pos + 24, h.pos + h.size - 4));
+    } catch {
+      return null;
+    }
+  };
+  // Windows' copies, in the slack of the chunk after the live records (all such copies of the corpus are).
+  const sec = read('security.evtx');
+  const r = all(sec);
+  const copies = r.records.filter((x) => x.error !== null && copyRe.test(x.error));
+  assert.ok(copies.length >= 20, `${copies.length} copies`);
+  const liveXml = new Map(r.ok.map((x) => [x.offset, recordToXml(x.tree!)]));
+  const recordBytes = (b: Uint8Array, offset: number) => Buffer.from(b.subarray(offset, offset + new DataView(b.buffer, b.byteOffset).getUint32(offset + 4, true)));
+  for (const c of copies) {
+    assert.ok(c.recovered);
+    const twin = Number(copyRe.exec(c.error!)![1]);
+    assert.ok(liveXml.has(twin), `the named live record at ${twin} was imported`);
+    assert.equal(Math.floor((c.offset - 4096) / 65536) - Math.floor((twin - 4096) / 65536), 1, 'Windows\' copies: in the chunk after');
+    // Byte for byte (their templates are gone from the chunk they sit in: they do not render there).
+    assert.ok(recordBytes(sec, c.offset).equals(recordBytes(sec, twin)));
+  }
+  assert.equal(new Set(r.ok.map((x) => x.recordId)).size, r.ok.length, 'no event imported twice');
+  for (const x of r.recovered) assert.ok(!r.ok.some((o) => o.recordId === x.recordId && recordToXml(o.tree!) === recordToXml(x.tree!)));
+  // An export tool's file: the original in slack beside its renumbered live copy, template inline in one, referred to in the other.
+  const sigma = new Uint8Array(
+    fs.readFileSync(path.join(CORPUS, 'sigma', 'regression_data', 'rules', 'windows', 'process_creation', 'proc_creation_win_pua_adfind_enumeration', '455b9d50-15a1-4b99-853f-8d37655a4c1b.evtx')),
+  );
+  const s = all(sigma);
+  const imported = [...s.ok, ...s.recovered].map((x) => normalize(x.tree!).recordId);
+  assert.equal(imported.filter((id) => id === 650014).length, 1, 'event 650014 once');
+  const sc = s.records.find((x) => x.error !== null && copyRe.test(x.error))!;
+  assert.equal(sc.offset, 52136);
+  assert.equal(Number(copyRe.exec(sc.error!)![1]), 4608);
+  // Not the same bytes (template inline in the live one, renumbered), but the same event where both render, in their chunk.
+  assert.ok(!recordBytes(sigma, 52136).equals(recordBytes(sigma, 4608)));
+  assert.equal(renderAt(sigma, 52136), renderAt(sigma, 4608));
+  assert.notEqual(renderAt(sigma, 4608), null);
+  // A slack record with a live record's id but other content is kept, recovered: it may hold what the live one held before.
+  const lm = all(new Uint8Array(fs.readFileSync(path.join(CORPUS, 'evtx', 'attack-samples', 'Lateral Movement', 'LM_wmiexec_impacket_sysmon_whoami.evtx'))));
+  const kept = lm.recovered.filter((x) => x.recordId === 7);
+  assert.equal(kept.length, 1);
+  assert.equal(lm.ok.filter((x) => x.recordId === 7).length, 1);
+  assert.notEqual(recordToXml(kept[0].tree!), recordToXml(lm.ok.find((x) => x.recordId === 7)!.tree!));
+});
+
+test('slack copies: the same in every way of reading a file (whole, in runs, streamed in pieces, workers at run boundaries)', async () => {
+  const file = path.join(EDGE, 'security.evtx');
+  const b = read('security.evtx');
+  const summary = (recs: ChunkRecord[]) => ({ ok: recs.filter((x) => x.error === null).length, copies: recs.filter((x) => x.error?.startsWith(COPY_OF_LIVE)).length });
+  const whole = summary(all(b).records);
+  assert.ok(whole.copies > 0);
+  // Streamed in odd pieces (chunks assembled across pushes; the chunk before is kept as a copy).
+  const streamed: ChunkRecord[] = [];
+  const reader = new EvtxFileReader({ record: (x: ChunkRecord) => streamed.push(x) }, {}, b.length);
+  for (let at = 0; at < b.length; at += 40000) reader.push(b.slice(at, at + 40000)); // (copies: the reader must not keep views)
+  reader.end();
+  assert.deepEqual(summary(streamed), whole);
+  // Workers, a run per chunk: every chunk's previous one is read from the file.
+  for (const chunksPerTask of [1, 3]) {
+    const st = await parseFilesParallel([{ path: file }], { mode: 'events', chunksPerTask, threads: 2 }, {});
+    assert.equal(st.records, whole.ok, `records, ${chunksPerTask} chunks a run`);
+    assert.equal(st.rejected, all(b).records.filter((x) => x.error !== null).length, `rejected, ${chunksPerTask} chunks a run`);
+  }
 });

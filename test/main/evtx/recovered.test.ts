@@ -82,7 +82,10 @@ test('recovered records agree with evtxexport -m recovered', { skip: !hasEvtxexp
   console.log(
     `# evtxexport recovered ${theirsSane} sane + ${theirsGarbage} garbled records: ${matched} match ours (${garbledData} with EventData garbled by evtxexport, System fields compared), ${duplicates} are stale copies of records we read as allocated, ${refused} we refuse (template/name gone); we recovered ${oursTotal}; ${problems.length} problems`,
   );
-  assert.ok(matched > 900);
+  // (Copies of records live in the allocated area are not imported again, chunk.ts SlackCopies: evtxexport's
+  // recovered copies of them count among the duplicates, 405 of its sane ones.)
+  assert.ok(matched > 550);
+  assert.ok(duplicates > 300);
   assert.equal(matched + duplicates + refused + problems.length, theirsSane);
   assert.deepEqual(problems.slice(0, 20), []);
 });
