@@ -221,30 +221,49 @@ class SlackCopies {
   }
 }
 
-/** The live records of a chunk by their event's key (record.ts, eventKey). */
-type LiveEvents = Map<number, RecordHeader[]>;
+/** The live records of a chunk: by record id, and by their event's key (record.ts, eventKey) where they have one. */
+interface LiveEvents {
+  byId: Map<number, RecordHeader>;
+  byKey: Map<number, RecordHeader[]>;
+}
 
 /** The live records of the chunk `b`, walked from its header as readChunkRecords walks them (up to the first bad one). */
 function liveRecords(b: Uint8Array): LiveEvents {
-  const m: LiveEvents = new Map();
-  if (b.length < CHUNK_HEADER_SIZE || !hasChunkMagic(b)) return m;
+  const live: LiveEvents = { byId: new Map(), byKey: new Map() };
+  if (b.length < CHUNK_HEADER_SIZE || !hasChunkMagic(b)) return live;
   const free = rd32(b, 48);
-  if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) return m;
+  if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) return live;
   const limit = Math.min(free, b.length);
   for (let pos = CHUNK_HEADER_SIZE; pos + 4 <= limit; ) {
     const r = readRecordHeader(b, pos, limit);
     if (typeof r === 'string') break;
+    live.byId.set(r.recordId, r);
     const key = eventKey(b, r);
-    const same = m.get(key);
-    if (same === undefined) m.set(key, [r]);
-    else same.push(r);
+    if (key >= 0) {
+      const same = live.byKey.get(key);
+      if (same === undefined) live.byKey.set(key, [r]);
+      else same.push(r);
+    }
     pos += r.size;
   }
-  return m;
+  return live;
 }
+
+/**
+ * Live records a slack record is compared with by key, at most: real records share their time
+ * with a few others; hostile chunks could make thousands share one. Past it, a slack record is
+ * kept (recovered), the safe side.
+ */
+const MAX_TWIN_CANDIDATES = 16;
 
 /** The position of the live record of `a` (`live`: its live records) holding the event of the record `h` of `b`, or -1. */
 function twinIn(live: LiveEvents, a: Uint8Array, b: Uint8Array, h: RecordHeader): number {
-  for (const r of live.get(eventKey(b, h)) ?? []) if (sameEvent(a, r, b, h)) return r.pos;
+  // The live record of the same id (Windows' copies), then those of the same time (a renumbered copy).
+  const byId = live.byId.get(h.recordId);
+  if (byId !== undefined && sameEvent(a, byId, b, h)) return byId.pos;
+  const key = eventKey(b, h);
+  const same = key < 0 ? undefined : live.byKey.get(key);
+  if (same === undefined) return -1;
+  for (let i = 0; i < same.length && i < MAX_TWIN_CANDIDATES; i++) if (same[i] !== byId && sameEvent(a, same[i], b, h)) return same[i].pos;
   return -1;
 }
