@@ -19,11 +19,32 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
-  processEntities: true,
-  htmlEntities: true,
+  // References are decoded here (decodeReferences), not by the parser: it dropped references to
+  // control characters (&#x1; as Windows writes them) and decoded HTML names XML does not define.
+  processEntities: false,
+  htmlEntities: false,
+  cdataPropName: '#cdata',
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
+
+const REFERENCE = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(amp|lt|gt|quot|apos));/g;
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * Character references and XML's five predefined entities decoded, every character as written:
+ * control characters too (evidence text; as raw ones are kept). A reference to no character
+ * (a surrogate, past U+10FFFF) and any other name (HTML's &nbsp;, which XML does not define, and
+ * which this importer never expands) are kept as they are written.
+ */
+export function decodeReferences(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(REFERENCE, (ref: string, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return PREDEFINED[name];
+    const cp = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+    return cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? ref : String.fromCodePoint(cp);
+  });
+}
 
 type OrderedNode = Record<string, unknown>;
 
@@ -32,11 +53,14 @@ function toElement(node: OrderedNode): XmlElement | null {
   for (const key of Object.keys(node)) {
     if (key === ':@' || key === '#text') continue;
     const attrsObj = (node[':@'] ?? {}) as Record<string, unknown>;
-    const attrs: Array<[string, string]> = Object.entries(attrsObj).map(([k, v]) => [k, String(v)]);
+    const attrs: Array<[string, string]> = Object.entries(attrsObj).map(([k, v]) => [k, decodeReferences(String(v))]);
     const children: XmlNode[] = [];
     for (const c of (node[key] as OrderedNode[]) ?? []) {
-      if ('#text' in c) children.push(String(c['#text']));
-      else {
+      if ('#text' in c) children.push(decodeReferences(String(c['#text'])));
+      else if ('#cdata' in c) {
+        // CDATA holds its text as written: no reference in it is decoded.
+        for (const t of (c['#cdata'] as OrderedNode[]) ?? []) if ('#text' in t) children.push(String(t['#text']));
+      } else {
         const el = toElement(c);
         if (el) children.push(el);
       }

@@ -75,3 +75,33 @@ describe('XML event exports', { skip: !hasCommand('evtxexport') && 'evtxexport (
     }
   });
 });
+
+describe('XML references: decoded as XML defines them, evidence text kept as written', () => {
+  it('character references (control characters too) and the five entities decoded; HTML names and CDATA kept as written', async () => {
+    const dir = tempDir('xml-refs');
+    const event = (rec: number, data: string, attr = 'x') =>
+      `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="P${attr}"/><EventID>1</EventID>` +
+      `<TimeCreated SystemTime="2024-01-01T00:00:0${rec}.0000000Z"/><EventRecordID>${rec}</EventRecordID><Channel>C</Channel><Computer>H</Computer></System>` +
+      `<EventData><Data Name="V">${data}</Data></EventData></Event>`;
+    const xml = [
+      event(1, 'nul&#x0;here ctl&#x1;&#x1b;[31mred bell&#7;'),
+      event(2, '&nbsp;&copy; &amp;lt; &#x1F600;&#128512; &#xD800; &#x110000;'),
+      event(3, 'a<![CDATA[&amp; <raw>]]>b', 'q&#x1;&amp;&quot;'),
+    ].join('\r\n');
+    writeFileSync(path.join(dir, 'refs.xml'), xml);
+    const client = await CaseClient.create();
+    try {
+      await client.importEvidence([dir]);
+      const [entry] = await client.ledger();
+      assert.equal(entry.records, 3);
+      const rows = await client.query("SELECT record_id, provider, json_extract(data, '$.V') AS v FROM events ORDER BY record_id");
+      // (The parser dropped the first event's references to control characters and decoded &nbsp; and &copy;.)
+      assert.equal(rows[0].v, 'nul\u0000here ctl\u0001\u001b[31mred bell\u0007');
+      assert.equal(rows[1].v, '&nbsp;&copy; &lt; \u{1F600}\u{1F600} &#xD800; &#x110000;');
+      assert.equal(rows[2].v, 'a&amp; <raw>b');
+      assert.equal(rows[2].provider, 'Pq\u0001&"');
+    } finally {
+      await client.close();
+    }
+  });
+});
