@@ -22,6 +22,8 @@ export type FindResult =
   | { kind: 'need-more'; keepFrom: number }
   /** Text that is neither a record nor filler, from start to end. */
   | { kind: 'garbage'; start: number; end: number }
+  /** A record broken off before its end: `by` (the next record's start, or the container's end) begins at `end`. */
+  | { kind: 'cut'; start: number; end: number; by: string }
   | { kind: 'done' };
 
 export interface SplitterEvents {
@@ -29,6 +31,11 @@ export interface SplitterEvents {
   garbage(span: Span): void;
   /** A record still open at the end of the input. */
   truncated(span: Span): void;
+  /**
+   * A record broken off before its end, where the next one begins (formats whose finder can
+   * tell, XML). Without this handler such a stretch is reported as garbage.
+   */
+  cut?(span: Span, by: string): void;
   /** A record larger than the limit: skipped from its start up to `resumeAt`. */
   oversized(span: Span): void;
 }
@@ -80,8 +87,10 @@ export async function splitRecords(
       if (r.kind === 'record') {
         on.record(span(r.start, r.end));
         pos = r.end;
-      } else if (r.kind === 'garbage') {
-        on.garbage(span(r.start, r.end));
+      } else if (r.kind === 'garbage' || r.kind === 'cut') {
+        const s = span(r.start, r.end);
+        if (r.kind === 'cut' && on.cut) on.cut(s, r.by);
+        else on.garbage(s);
         pos = r.end;
       } else if (r.kind === 'need-more') {
         if (atEnd) {

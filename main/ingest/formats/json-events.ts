@@ -136,8 +136,11 @@ const CLOSE_BRACKET = 93;
 const QUOTE = 34;
 const BACKSLASH = 92;
 
-/** Finds one top-level JSON object; whitespace, commas, array brackets and `Record N` lines are filler. */
-export function findJsonRecord(buf: string, from: number, atEnd: boolean): FindResult {
+/**
+ * Finds one top-level JSON object; whitespace, commas, array brackets and `Record N` lines are
+ * filler. (Never a cut record: a broken one is salvaged line by line after JSON.parse fails.)
+ */
+export function findJsonRecord(buf: string, from: number, atEnd: boolean): Exclude<FindResult, { kind: 'cut' }> {
   let i = from;
   const n = buf.length;
   for (;;) {

@@ -86,7 +86,18 @@ function isNameEnd(c: string | undefined): boolean {
   return c === undefined || c === '>' || c === '/' || c === ' ' || c === '\t' || c === '\r' || c === '\n';
 }
 
-/** Finds the next <Event> element; declarations, comments, DOCTYPE and the <Events> root are filler. */
+/**
+ * What ends an <Event> begun earlier: its </Event>, or, when it was cut off before it, the next
+ * <Event> start or the <Events> root's tag (events never nest, so either means the event ends
+ * unfinished there; without this a cut event took the next whole one with it as one
+ * malformed record).
+ */
+const EVENT_END = /(<\/Event\s*>)|<Events?(?=[\s/>])|<\/Events(?=[\s>])/g;
+
+/**
+ * Finds the next <Event> element; declarations, comments, DOCTYPE and the <Events> root are
+ * filler. An event cut off before its </Event> is returned as cut, up to where the next begins.
+ */
 export function findXmlEvent(buf: string, from: number, atEnd: boolean): FindResult {
   let i = from;
   for (;;) {
@@ -105,9 +116,13 @@ export function findXmlEvent(buf: string, from: number, atEnd: boolean): FindRes
     else if (buf.startsWith('<!', lt)) next = skipTo('>');
     else if (buf.startsWith('</Events', lt) || (buf.startsWith('<Events', lt) && isNameEnd(buf[lt + 7]))) next = skipTo('>');
     else if (buf.startsWith('<Event', lt) && isNameEnd(buf[lt + 6])) {
-      const close = buf.indexOf('</Event>', lt);
-      if (close < 0) return { kind: 'need-more', keepFrom: lt };
-      return { kind: 'record', start: lt, end: close + 8 };
+      const gt = buf.indexOf('>', lt + 6);
+      if (gt > 0 && buf[gt - 1] === '/' && buf.lastIndexOf('<', gt) === lt) return { kind: 'record', start: lt, end: gt + 1 }; // <Event/>
+      EVENT_END.lastIndex = lt + 6;
+      const m = EVENT_END.exec(buf);
+      if (!m) return { kind: 'need-more', keepFrom: lt };
+      if (m[1]) return { kind: 'record', start: lt, end: m.index + m[0].length };
+      return { kind: 'cut', start: lt, end: m.index, by: m[0] };
     } else {
       // Some other element: garbage up to the next tag.
       const nextLt = buf.indexOf('<', lt + 1);
@@ -152,7 +167,12 @@ export const xmlEventsParser: EvidenceParser = {
           sink.reject({ ...position(s), reason: `unexpected content at line ${s.line}: ${JSON.stringify(s.text.slice(0, 60))}` });
         },
         truncated(s) {
-          sink.reject({ ...position(s), reason: `truncated XML event at line ${s.line}: no closing </Event>` });
+          sink.reject({ ...position(s), reason: `truncated XML event at line ${s.line} (byte offset ${s.byteOffset}): cut off before </Event> by the end of the file` });
+        },
+        cut(s, by) {
+          const at = s.line + (s.text.match(/\n/g)?.length ?? 0);
+          const what = by.startsWith('</') ? `the export's closing ${by}>` : by === '<Event' ? 'the next <Event>' : `an ${by}> root`;
+          sink.reject({ ...position(s), reason: `truncated XML event at line ${s.line} (byte offset ${s.byteOffset}): cut off before </Event>; ${what} begins at line ${at}` });
         },
         oversized(s) {
           sink.reject({ ...position(s), reason: `XML event over the size limit at line ${s.line}` });
