@@ -7,7 +7,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { XmlElement, XmlNode } from '../../../shared/model/event-xml';
-import { eventFromXml } from '../../../shared/model/event-xml';
+import { child, eventFromXml } from '../../../shared/model/event-xml';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
 import { decodeText, detectEncoding } from '../text-stream';
@@ -158,6 +158,10 @@ export const xmlEventsParser: EvidenceParser = {
             tree = parseEventXml(s.text);
           } catch (e) {
             sink.reject({ ...position(s), reason: `malformed XML event at line ${s.line}: ${(e as Error).message}` });
+            return;
+          }
+          if (!child(tree, 'System')) {
+            sink.reject({ ...position(s), reason: `XML event at line ${s.line} has no <System>: not an event record` });
             return;
           }
           sink.accept(eventFromXml(tree, { ...refBase, recordNumber: s.line, offset: s.byteOffset }, s.text));

@@ -127,6 +127,8 @@ describe('XML exports with cut events', () => {
       writeFileSync(path.join(dir, 'security-boundary.xml'), text);
       expected.set('security-boundary.xml', { ids: security.filter((_, i) => i !== k).map(recordId), cuts: [cutOf(text, start, end, Buffer.byteLength(text.slice(0, start)))] });
     }
+    // Events with nothing in them: <Event/> ends itself (it took the next event with it too).
+    writeFileSync(path.join(dir, 'empty-events.xml'), `<Events>\n<Event/>\n<Event></Event>\n${wmi[0]}\n</Events>\n`);
     client = await CaseClient.create();
     result = await client.importEvidence([dir], { workers: 2 });
   });
@@ -161,5 +163,16 @@ describe('XML exports with cut events', () => {
     const [r] = await client.query('SELECT COUNT(*) AS n FROM events WHERE source_id = ? AND record_id = 16113', [e.id]);
     assert.equal(r.n, 1);
     assert.equal(e.rejectedRecords[0].reason, 'truncated XML event at line 5 (byte offset ' + e.rejectedRecords[0].offset + '): cut off before </Event>; the next <Event> begins at line 6');
+  });
+
+  it('an empty <Event/> or <Event></Event> is rejected as no event record, the event after it imports', async () => {
+    const e = entry('empty-events.xml');
+    assert.deepEqual([e.found, e.records, e.rejected], [3, 1, 2]);
+    assert.deepEqual(
+      e.rejectedRecords.map((r) => [r.recordNumber, r.reason]),
+      [2, 3].map((line) => [line, `XML event at line ${line} has no <System>: not an event record`]),
+    );
+    const rows = await client.query('SELECT record_id FROM events WHERE source_id = ?', [e.id]);
+    assert.deepEqual(rows.map((r) => r.record_id), [recordId(wmi[0])]);
   });
 });
