@@ -12,6 +12,7 @@ import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-pars
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
 import { LocalTimeResolver, parseLocalTime } from '../local-time';
 import { decodeText, detectEncoding, encodedLength } from '../text-stream';
+import { addSysmonFieldsFromEcs } from './ecs-sysmon';
 import { xmlTreeFromEvtxDump } from './evtx-dump-json';
 
 type Obj = Record<string, unknown>;
@@ -34,8 +35,8 @@ const toNum = (v: unknown): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
-function fieldsFrom(o: Obj, skip: Set<string>): EventFields {
-  const out: EventFields = {};
+/** The fields of `o` but those in `skip`, as text, added to `out`. */
+function fieldsFrom(o: Obj, skip: ReadonlySet<string>, out: EventFields = {}): EventFields {
   for (const [k, v] of Object.entries(o)) {
     if (skip.has(k) || v === undefined) continue;
     out[k] = Array.isArray(v) ? v.map(toStr) : toStr(v);
@@ -84,16 +85,23 @@ function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   };
 }
 
+const NO_SKIP: ReadonlySet<string> = new Set();
+
+const isSysmon = (provider: string, channel: string): boolean =>
+  provider.toLowerCase() === 'microsoft-windows-sysmon' || channel.toLowerCase() === 'microsoft-windows-sysmon/operational';
+
+/** Winlogbeat/ECS: winlog.* is the event; a Sysmon record's fields that Winlogbeat moved to ECS fields are read back (ecs-sysmon.ts). */
 function fromEcs(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const w = o.winlog as Obj;
   const proc = isObj(w.process) ? w.process : {};
   const thread = isObj(proc.thread) ? proc.thread : {};
   const user = isObj(w.user) ? w.user : {};
   const log = isObj(o.log) ? o.log : {};
-  const data: EventFields = {
-    ...(isObj(w.event_data) ? fieldsFrom(w.event_data, new Set()) : {}),
-    ...(isObj(w.user_data) ? fieldsFrom(w.user_data, new Set()) : {}),
-  };
+  // One object built field by field: fields added to a spread copy cost V8 ten times as much.
+  const data: EventFields = {};
+  if (isObj(w.event_data)) fieldsFrom(w.event_data, NO_SKIP, data);
+  if (isObj(w.user_data)) fieldsFrom(w.user_data, NO_SKIP, data);
+  if (isSysmon(toStr(w.provider_name), toStr(w.channel))) addSysmonFieldsFromEcs(o, toNum(w.event_id) ?? -1, data);
   const levelName = toStr(log.level).toLowerCase();
   const LEVELS: Record<string, number> = { critical: 1, error: 2, warning: 3, information: 4, info: 4, verbose: 5 };
   const kw = w.keywords;
