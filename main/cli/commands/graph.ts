@@ -2,30 +2,9 @@
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
-import { isCaseFile } from '../../db/case-file';
-import { CaseClient } from '../../db/case-client';
 import type { EvidenceGraphTaskResult } from '../../correlation/tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { importWithProgress } from '../import-evidence';
-
-/**
- * `<case-or-inputs…>`: one saved case file is opened; anything else is evidence imported
- * into a fresh in-memory case (progress on stderr).
- */
-export async function openCaseOrImport(inputs: string[], io: CliIO): Promise<CaseClient> {
-  if (inputs.length === 0) throw new UsageError('name a case file, or evidence files, folders or archives');
-  if (inputs.length === 1 && (await isCaseFile(inputs[0]))) return CaseClient.open(inputs[0]);
-  for (const p of inputs) if (await isCaseFile(p)) throw new UsageError(`${printable(p)} is a case file: give it alone, not with evidence`);
-  const client = await CaseClient.create();
-  try {
-    const r = await importWithProgress(client, inputs, io);
-    if (r.entries.length === 0) throw new Error('no evidence could be imported');
-    return client;
-  } catch (e) {
-    await client.close();
-    throw e;
-  }
-}
+import { caseExitCode, openCaseOrImport } from '../import-evidence';
 
 export const graphCommand: CliCommand = {
   name: 'graph',
@@ -38,7 +17,8 @@ export const graphCommand: CliCommand = {
     if (format !== 'cytoscape' && format !== 'graphml') throw new UsageError('--format is cytoscape or graphml');
     const selectors = ['subscription', 'host', 'process'].filter((k) => a.values[k] !== undefined);
     if (selectors.length > 1) throw new UsageError('give at most one of --subscription, --host, --process');
-    const client = await openCaseOrImport(a.positionals, io);
+    const opened = await openCaseOrImport(a.positionals, io);
+    const client = opened.client;
     try {
       const r = await client.runTask<EvidenceGraphTaskResult>('evidenceGraph', {
         subscription: a.values.subscription,
@@ -54,7 +34,7 @@ export const graphCommand: CliCommand = {
         io.stdout.write(r.text ?? '');
         io.stderr.write(`evidence graph: ${r.nodes} nodes, ${r.edges} edges (${format})\n`);
       }
-      return 0;
+      return caseExitCode(opened);
     } finally {
       await client.close();
     }

@@ -1,16 +1,15 @@
 /**
- * `hunt`: import evidence, run Sigma rules (our WMI pack unless --rules is given) and the
- * subscription reconstruction, and report matches, reconstructed subscriptions and every
- * rule that was skipped or invalid (with the reason).
+ * `hunt`: import evidence (or open a saved case, as tree and graph do), run Sigma rules (our
+ * WMI pack unless --rules is given) and the subscription reconstruction, and report matches,
+ * reconstructed subscriptions and every rule that was skipped or invalid (with the reason).
  */
 import { existsSync } from 'node:fs';
 import type { DetectionResult } from '../../../shared/model/detection';
 import { printable } from '../../../shared/text/printable';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
-import { CaseClient } from '../../db/case-client';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { importFailed, importWithProgress, workersOption } from '../import-evidence';
+import { caseExitCode, openCaseOrImport, workersOption } from '../import-evidence';
 
 const MAX_LISTED = 25;
 
@@ -69,21 +68,23 @@ export function formatHuntReport(r: DetectionResult, usedPack: boolean): string 
 
 export const huntCommand: CliCommand = {
   name: 'hunt',
-  usage: 'wmi-workbench hunt [--rules <file-or-dir>]… <inputs…> [--json FILE] [--force]',
-  summary: 'Import evidence and run Sigma rules (the WMI pack unless --rules is given); report matches, WMI subscriptions and skipped rules.',
+  usage: 'wmi-workbench hunt [--rules <file-or-dir>]… <case-or-inputs…> [--json FILE] [--force]',
+  summary: 'Import evidence (or open a saved case) and run Sigma rules (the WMI pack unless --rules is given); report matches, WMI subscriptions and skipped rules.',
   async run(args: string[], io: CliIO): Promise<number> {
     const a = parseArgs(args, { values: ['json', 'workers'], repeat: ['rules'], flags: ['force'] });
-    if (a.positionals.length === 0) throw new UsageError('name at least one evidence file, folder or archive');
+    if (a.positionals.length === 0) throw new UsageError('name a case file, or evidence files, folders or archives');
     if (a.values.json !== undefined) checkOutputFile('json', a.values.json, [...a.positionals, ...(a.repeated.rules ?? [])], a.flags.has('force'));
     const rules = a.repeated.rules ?? [];
     for (const r of rules) if (!existsSync(r)) throw new UsageError(`--rules: ${r} does not exist`);
     const workers = workersOption(a.values.workers);
-    const client = await CaseClient.create();
+    const opened = await openCaseOrImport(a.positionals, io, workers);
+    const { client, imported } = opened;
     try {
-      const imported = await importWithProgress(client, a.positionals, io, workers);
-      const copies = imported.entries.filter((e) => e.duplicateOf !== undefined).length;
+      const evidence = imported?.entries ?? (await client.ledger());
+      const copies = evidence.filter((e) => e.duplicateOf !== undefined).length;
+      const events = imported?.records ?? evidence.reduce((n, e) => n + e.records, 0);
       io.stderr.write(
-        `${imported.records} events imported from ${imported.entries.length} files` +
+        (opened.caseFile ? `case ${printable(opened.caseFile)}: ${events} events from ${evidence.length} files` : `${events} events imported from ${evidence.length} files`) +
           (copies ? ` (${copies} identical to files imported before them: not imported again)` : '') +
           '\n',
       );
@@ -95,9 +96,10 @@ export const huntCommand: CliCommand = {
           command: 'hunt',
           generatedAt: new Date().toISOString(),
           inputs: a.positionals,
+          ...(opened.caseFile ? { case: opened.caseFile } : {}),
           rules: rules.length ? rules : ['(WMI Workbench pack)'],
-          evidence: imported.entries,
-          inputErrors: imported.inputErrors,
+          evidence,
+          inputErrors: imported?.inputErrors ?? [],
           summary: result.summary,
           subscriptions: result.subscriptions,
           detections: result.detections,
@@ -105,7 +107,7 @@ export const huntCommand: CliCommand = {
         await writeFileAtomic(a.values.json, Buffer.from(JSON.stringify(doc, null, 2)));
         io.stdout.write(`JSON result written to ${a.values.json}\n`);
       }
-      return importFailed(imported) ? 1 : 0;
+      return caseExitCode(opened);
     } finally {
       await client.close();
     }

@@ -1,10 +1,9 @@
 /** `scan`: import evidence into a case, print the ledger summary, optionally write JSON and the case file. */
-import type { LedgerEntry } from '../../../shared/model/ledger';
 import { printable } from '../../../shared/text/printable';
 import { CaseClient, type ImportResult } from '../../db/case-client';
 import { ANALYSIS_TASKS } from '../../db/analysis-tasks';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
-import { importFailed, importWithProgress, workersOption } from '../import-evidence';
+import { importFailed, importWithProgress, ledgerLines, workersOption } from '../import-evidence';
 import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
 
@@ -47,11 +46,6 @@ export function scanStats(r: ImportResult): ScanStats {
   };
 }
 
-function ledgerLine(x: LedgerEntry): string {
-  const name = printable(x.archivePath ? `${x.path}!${x.archivePath}` : x.path, 100);
-  return `  ${x.format.padEnd(15)} ${String(x.records).padStart(8)} imported ${String(x.rejected).padStart(6)} rejected  ${name}`;
-}
-
 /** Results that later stages (detection, correlation) add to the scan document, when present. */
 async function analysisSections(client: CaseClient): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
@@ -74,12 +68,7 @@ export const scanCommand: CliCommand = {
       const stats = scanStats(result);
       const out = io.stdout;
       out.write(`Evidence ledger (${stats.files} files):\n`);
-      for (const x of result.entries) {
-        out.write(ledgerLine(x) + '\n');
-        for (const err of x.errors.slice(0, 5)) out.write(`      ! ${printable(err, 200)}\n`);
-        if (x.errors.length > 5) out.write(`      ! … ${x.errors.length - 5} more\n`);
-        for (const note of x.notes ?? []) out.write(`      = ${printable(note, 300)}\n`);
-      }
+      for (const x of result.entries) out.write(ledgerLines(x).join('\n') + '\n');
       out.write(
         `\n${stats.records} events imported (${stats.recovered} recovered), ${stats.rejected} rejected, from ${stats.files} files` +
           (stats.duplicates ? ` (${stats.duplicates} identical to files imported before them: not imported again)` : '') +

@@ -3,7 +3,7 @@ import type { ProcessInfo } from '../../../shared/model/graph';
 import { printable } from '../../../shared/text/printable';
 import type { ProcessForestData } from '../../correlation/process-tree';
 import { parseArgs, type CliCommand, type CliIO } from '../command';
-import { openCaseOrImport } from './graph';
+import { caseExitCode, openCaseOrImport } from '../import-evidence';
 
 function evidenceText(p: ProcessInfo): string {
   return p.evidence
@@ -55,13 +55,14 @@ export const treeCommand: CliCommand = {
   summary: 'Print process trees per host (Sysmon 1 and Security 4688 merged; PID-inferred parents marked) with why each WMI-launched process is marked.',
   async run(args: string[], io: CliIO): Promise<number> {
     const a = parseArgs(args, { values: ['host', 'parent-image'], flags: ['json', 'command-lines'] });
-    const client = await openCaseOrImport(a.positionals, io);
+    const opened = await openCaseOrImport(a.positionals, io);
+    const client = opened.client;
     try {
       const data = await client.runTask<ProcessForestData>('processTrees', { host: a.values.host, parentImage: a.values['parent-image'] });
       if (a.flags.has('json')) io.stdout.write(JSON.stringify(data, null, 2) + '\n');
       else if (data.processes.length === 0) io.stdout.write('no matching processes\n');
       else io.stdout.write(renderForest(data, { showCommandLines: a.flags.has('command-lines') }));
-      return 0;
+      return caseExitCode(opened);
     } finally {
       await client.close();
     }
