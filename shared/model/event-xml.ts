@@ -4,7 +4,7 @@
  * evtx_dump-style JSON is mapped onto it. One normalizer (eventFromXml) turns it into
  * a NormalizedEvent, so all of those formats agree field for field.
  */
-import type { EventFields, EvidenceRef, NormalizedEvent } from './event';
+import { ownField, setField, type EventFields, type EvidenceRef, type NormalizedEvent } from './event';
 
 export interface XmlElement {
   name: string;
@@ -64,9 +64,9 @@ export function normalizeUtcTime(s: string | undefined): string {
 }
 
 function addField(fields: EventFields, name: string, value: string): void {
-  const prev = fields[name];
-  if (prev === undefined) fields[name] = value;
-  else if (typeof prev === 'string') fields[name] = [prev, value];
+  const prev = ownField(fields, name);
+  if (prev === undefined) setField(fields, name, value);
+  else if (typeof prev === 'string') setField(fields, name, [prev, value]);
   else prev.push(value);
 }
 

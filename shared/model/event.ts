@@ -53,9 +53,25 @@ export function isoToEpochMs(iso: string): number {
   return Date.parse(iso.length > 24 ? iso.slice(0, 23) + 'Z' : iso);
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * A field's own value, never one an object inherits: evidence names its fields as it likes,
+ * and a field named 'constructor' or 'toString' is no function.
+ */
+export function ownField(fields: EventFields, name: string): string | string[] | undefined {
+  return hasOwn.call(fields, name) ? fields[name] : undefined;
+}
+
+/** Set a field, as an own property for every name ('__proto__' assigned would set the object's prototype, or nothing). */
+export function setField(fields: EventFields, name: string, value: string | string[]): void {
+  if (name === '__proto__') Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+  else fields[name] = value;
+}
+
 /** First value of a field (array fields give their first item), or undefined. */
 export function fieldValue(fields: EventFields, name: string): string | undefined {
-  const v = fields[name];
+  const v = ownField(fields, name);
   if (v === undefined) return undefined;
   return typeof v === 'string' ? v : v[0];
 }

@@ -5,7 +5,7 @@
  * one key per field) and Winlogbeat/ECS (`winlog.channel`, `winlog.event_data`). The shape
  * is decided per record, so mixed files import too.
  */
-import type { EvidenceRef, EventFields, NormalizedEvent } from '../../../shared/model/event';
+import { setField, type EvidenceRef, type EventFields, type NormalizedEvent } from '../../../shared/model/event';
 import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml';
 import type { EvidenceFormat } from '../../../shared/model/ledger';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
@@ -39,7 +39,7 @@ const toNum = (v: unknown): number | null => {
 function fieldsFrom(o: Obj, skip: ReadonlySet<string>, out: EventFields = {}): EventFields {
   for (const [k, v] of Object.entries(o)) {
     if (skip.has(k) || v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map(toStr) : toStr(v);
+    setField(out, k, Array.isArray(v) ? v.map(toStr) : toStr(v));
   }
   return out;
 }

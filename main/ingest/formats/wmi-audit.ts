@@ -8,7 +8,7 @@
  * __SERVER / PSComputerName. Content decides (sniff), never the file name. Every value is
  * evidence text: kept as is, never interpreted.
  */
-import type { EventFields, NormalizedEvent } from '../../../shared/model/event';
+import { ownField, setField, type EventFields, type NormalizedEvent } from '../../../shared/model/event';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 
 export const WMI_AUDIT_CHANNEL = 'WMI-Audit';
@@ -84,7 +84,7 @@ function parseList(text: string): RawObject[] {
         cur = { props: {}, lines: [], offset: lineStart };
       }
       cur.lines.push(line);
-      cur.props[m[1]] = m[3].replace(/\s+$/, '');
+      setField(cur.props, m[1], m[3].replace(/\s+$/, ''));
       lastKey = m[1];
       valueCol = line.length - m[3].length;
     } else if (cur && lastKey) {
@@ -92,8 +92,8 @@ function parseList(text: string): RawObject[] {
       cur.lines.push(line);
       const indent = /^\s*/.exec(line)![0].length;
       const cont = line.slice(Math.min(indent, valueCol)).replace(/\s+$/, '');
-      const prev = cur.props[lastKey];
-      cur.props[lastKey] = (typeof prev === 'string' ? prev : prev.join(', ')) + cont;
+      const prev = ownField(cur.props, lastKey) ?? '';
+      setField(cur.props, lastKey, (typeof prev === 'string' ? prev : prev.join(', ')) + cont);
     }
   }
   flush();
@@ -154,7 +154,7 @@ function parseCsv(text: string): RawObject[] {
     }
     const props: EventFields = {};
     header.forEach((h, k) => {
-      if (h && r.cells[k] !== undefined) props[h] = r.cells[k];
+      if (h && r.cells[k] !== undefined) setField(props, h, r.cells[k]);
     });
     if (props.__CLASS === undefined && typeHint) {
       const m = /[\\/:#]([A-Za-z_]\w*)$/.exec(typeHint);
@@ -190,7 +190,7 @@ function parseJson(text: string): { objects: RawObject[]; error?: string } {
     const props: EventFields = {};
     for (const [k, x] of Object.entries(src)) {
       const s = scalar(x);
-      if (s !== undefined) props[k] = s;
+      if (s !== undefined) setField(props, k, s);
     }
     // Get-CimInstance | ConvertTo-Json: class and server live in nested objects.
     const sys = src.CimSystemProperties as Record<string, unknown> | undefined;

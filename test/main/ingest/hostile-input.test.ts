@@ -24,6 +24,7 @@ describe('hostile and damaged evidence', () => {
   const outside = path.join(dir, 'outside');
   let client: CaseClient;
   let result: ImportResult;
+  let protoExpected: Record<string, string>;
   const entry = (suffix: string): LedgerEntry => {
     const e = result.entries.find((x) => (x.archivePath ?? x.path).endsWith(suffix));
     assert.ok(e, `ledger entry for ${suffix}`);
@@ -47,6 +48,19 @@ describe('hostile and damaged evidence', () => {
     writeFileSync(path.join(ev, 'utf16-nobom.xml'), Buffer.from(`<Events>${xmlEvent(1, 'ünïcödé')}${xmlEvent(2)}</Events>`, 'utf16le'));
     writeFileSync(path.join(ev, 'bad-utf8.jsonl'), Buffer.concat([Buffer.from(jsonl(2)), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a]), Buffer.from(jsonl(2))]));
     writeFileSync(path.join(ev, 'entity.xml'), `<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Events>${xmlEvent(1, '&b;&b;&b;')}</Events>`);
+    // Fields named like what every object inherits: 'constructor' repeated made the XML file's
+    // parse fail ('prev.push is not a function'), '__proto__' was dropped.
+    const inherited = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const protoData = inherited.map((n) => `<Data Name="${n}">${n}-1</Data><Data Name="${n}">${n}-2</Data>`).join('');
+    writeFileSync(path.join(ev, 'proto.xml'), `<Events>${xmlEvent(1).replace(/<EventData>.*<\/EventData>/, `<EventData>${protoData}</EventData>`)}${xmlEvent(2)}</Events>`);
+    const protoFields = Object.fromEntries(inherited.map((n) => [n, `${n}-v`]));
+    writeFileSync(path.join(ev, 'proto.jsonl'), [
+      `{"Event":{"System":{"EventID":1,"Channel":"C","Computer":"H","EventRecordID":1},"EventData":{${inherited.map((n) => `"${n}":"${n}-v"`).join(',')}}}}`,
+      `{"EventTime":"2024-01-02 03:04:05","Hostname":"H","Channel":"C","SourceName":"S","EventID":1,"RecordNumber":2,${inherited.map((n) => `"${n}":"${n}-v"`).join(',')}}`,
+      `{"@timestamp":"2024-01-02T03:04:05Z","winlog":{"channel":"C","event_id":1,"record_id":3,"computer_name":"H","event_data":{${inherited.map((n) => `"${n}":"${n}-v"`).join(',')}}}}`,
+    ].join('\n') + '\n');
+    writeFileSync(path.join(ev, 'proto-audit.txt'), `\r\n__GENUS   : 2\r\n__CLASS   : __EventFilter\r\nName      : x\r\n__proto__ : p\r\n            q\r\nconstructor : c\r\n`);
+    protoExpected = protoFields;
     writeFileSync(path.join(ev, 'random.bin'), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)));
     writeFileSync(path.join(ev, 'empty.json'), '');
     const evtx = readFileSync(corpus('evtx', 'parser-edge-cases', 'security.evtx'));
@@ -114,6 +128,27 @@ describe('hostile and damaged evidence', () => {
     const cut = entry('cut.xml');
     assert.equal(cut.records, 1);
     assert.match(cut.rejectedRecords[0].reason, /truncated XML event/);
+  });
+
+  it('keeps fields named like inherited members (__proto__, constructor, toString) in every format', async () => {
+    const xml = entry('proto.xml');
+    assert.deepEqual([xml.found, xml.records, xml.rejected, xml.errors], [2, 2, 0, []]);
+    const [x] = await client.query('SELECT data FROM events WHERE source_id = ? ORDER BY id LIMIT 1', [xml.id]);
+    assert.deepEqual(JSON.parse(String(x.data)), Object.fromEntries(Object.keys(protoExpected).map((n) => [n, [`${n}-1`, `${n}-2`]])));
+    const json = entry('proto.jsonl');
+    assert.deepEqual([json.found, json.records, json.rejected], [3, 3, 0]);
+    const rows = await client.query('SELECT record_id, data FROM events WHERE source_id = ? ORDER BY record_id', [json.id]);
+    assert.equal(rows.length, 3);
+    for (const r of rows) {
+      const data = JSON.parse(String(r.data));
+      for (const [k, v] of Object.entries(protoExpected)) assert.equal(Object.prototype.hasOwnProperty.call(data, k) && data[k], v, `record ${r.record_id} field ${k}`);
+    }
+    const audit = entry('proto-audit.txt');
+    assert.deepEqual([audit.format, audit.records, audit.errors], ['wmi-audit', 1, []]);
+    const [a] = await client.query('SELECT data FROM events WHERE source_id = ?', [audit.id]);
+    const ad = JSON.parse(String(a.data));
+    assert.equal(Object.prototype.hasOwnProperty.call(ad, '__proto__') && ad.__proto__, 'pq');
+    assert.equal(ad.constructor, 'c');
   });
 
   it('decodes UTF-16LE without a BOM', async () => {
