@@ -10,6 +10,7 @@ import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml'
 import type { EvidenceFormat } from '../../../shared/model/ledger';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
+import { parseJsonExact } from '../json-exact';
 import { LocalTimeResolver, parseLocalTime } from '../local-time';
 import { decodeText, detectEncoding, encodedLength } from '../text-stream';
 import { addSysmonFieldsFromEcs } from './ecs-sysmon';
@@ -203,7 +204,7 @@ export function splitJsonValues(text: string): { values: unknown[]; errors: Arra
     if (r.kind === 'garbage') errors.push({ offset: r.start, reason: 'not a JSON object' });
     else {
       try {
-        values.push(JSON.parse(text.slice(r.start, r.end)));
+        values.push(parseJsonExact(text.slice(r.start, r.end)));
       } catch (e) {
         errors.push({ offset: r.start, reason: `invalid JSON: ${(e as Error).message}` });
       }
@@ -233,7 +234,7 @@ export const jsonEventsParser: EvidenceParser = {
       index++;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(s.text);
+        parsed = parseJsonExact(s.text);
       } catch (e) {
         if (!salvage(s, `invalid JSON (line ${s.line}): ${(e as Error).message}`)) {
           sink.reject({ ...position(s), reason: `invalid JSON (line ${s.line}): ${(e as Error).message}` });

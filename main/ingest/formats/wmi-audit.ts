@@ -10,6 +10,7 @@
  */
 import { ownField, setField, type EventFields, type NormalizedEvent } from '../../../shared/model/event';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
+import { parseJsonExact } from '../json-exact';
 
 export const WMI_AUDIT_CHANNEL = 'WMI-Audit';
 const MAX_BYTES = 256 * 1024 * 1024;
@@ -178,7 +179,7 @@ function scalar(v: unknown): string | string[] | undefined {
 function parseJson(text: string): { objects: RawObject[]; error?: string } {
   let v: unknown;
   try {
-    v = JSON.parse(text.replace(/^\uFEFF/, ''));
+    v = parseJsonExact(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     return { objects: [], error: `invalid JSON: ${(e as Error).message}` };
   }

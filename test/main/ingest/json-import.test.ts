@@ -34,7 +34,7 @@ describe('JSON datasets (NXLog flat records in zip archives)', () => {
   const zips = readdirSync(dir).filter((f) => f.endsWith('.zip')).sort();
   let client: CaseClient;
   let entries: LedgerEntry[];
-  const expected = new Map<string, { lines: number; sha256: string; channels: Map<string, number>; hosts: Set<string> }>();
+  const expected = new Map<string, { lines: number; sha256: string; channels: Map<string, number>; hosts: Set<string>; keywords: Map<string, number> }>();
 
   before(async () => {
     for (const z of zips) {
@@ -42,12 +42,16 @@ describe('JSON datasets (NXLog flat records in zip archives)', () => {
       const lines = bytes.toString('utf8').split('\n').filter((l) => l.trim() !== '');
       const channels = new Map<string, number>();
       const hosts = new Set<string>();
+      // Keywords as the text holds them (JSON.parse would round 64-bit values), counted.
+      const keywords = new Map<string, number>();
       for (const l of lines) {
+        const k = /"Keywords":(-?\d+)/.exec(l)?.[1];
+        if (k !== undefined) keywords.set(k, (keywords.get(k) ?? 0) + 1);
         const o = JSON.parse(l);
         channels.set(o.Channel, (channels.get(o.Channel) ?? 0) + 1);
         hosts.add(o.Hostname);
       }
-      expected.set(z, { lines: lines.length, sha256: createHash('sha256').update(bytes).digest('hex'), channels, hosts });
+      expected.set(z, { lines: lines.length, sha256: createHash('sha256').update(bytes).digest('hex'), channels, hosts, keywords });
     }
     client = await CaseClient.create();
     entries = (await client.importEvidence([dir])).entries;
@@ -72,6 +76,8 @@ describe('JSON datasets (NXLog flat records in zip archives)', () => {
       assert.deepEqual(new Set(e.hosts), exp.hosts);
       const rows = await client.query('SELECT channel, COUNT(*) AS n FROM events WHERE source_id = ? GROUP BY channel', [e.id]);
       assert.deepEqual(new Map(rows.map((r) => [r.channel, r.n])), exp.channels);
+      const kw = await client.query('SELECT keywords, COUNT(*) AS n FROM events WHERE source_id = ? AND keywords IS NOT NULL GROUP BY keywords', [e.id]);
+      assert.deepEqual(new Map(kw.map((r) => [r.keywords, r.n])), exp.keywords, 'Keywords exact (-9223372036854775808, not -9223372036854776000)');
     });
   }
 
