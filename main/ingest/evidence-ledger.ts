@@ -15,6 +15,8 @@ export class LedgerEntryBuilder {
   private firstTime: string | null = null;
   private lastTime: string | null = null;
   private readonly hosts = new Set<string>();
+  private unreadTimes = 0;
+  private firstUnreadTime: NormalizedEvent | null = null;
   format: EvidenceFormat = 'unknown';
   sha256 = '';
 
@@ -35,6 +37,15 @@ export class LedgerEntryBuilder {
       if (this.lastTime === null || t > this.lastTime) this.lastTime = t;
     }
     if (e.computer) this.hosts.add(e.computer);
+    if (e.unreadTime !== undefined && this.unreadTimes++ === 0) this.firstUnreadTime = e;
+  }
+
+  /** The ledger line for events whose time text is in no format we read, or null when there are none. */
+  unreadTimeLine(): string | null {
+    const e = this.firstUnreadTime;
+    if (!e) return null;
+    const where = e.ref.recordNumber === undefined ? '' : ` at ${this.format.startsWith('json') || this.format.startsWith('xml') ? 'line' : 'record'} ${e.ref.recordNumber}`;
+    return `${this.unreadTimes} events have a time in no format we read, imported with no time (first${where}: ${JSON.stringify(e.unreadTime!.slice(0, 60))})`;
   }
 
   reject(r: RejectedRecord): void {

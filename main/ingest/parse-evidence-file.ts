@@ -136,6 +136,8 @@ export async function parseEvidenceFile(item: EnumeratedEvidence, sourceId: numb
         } catch (e) {
           ledger.error(`${where}: parser failed after ${bytesRead} bytes: ${(e as Error).message}`);
         }
+        const unread = ledger.unreadTimeLine();
+        if (unread) ledger.error(`${where}: ${unread}`);
       }
     }
     await flush();

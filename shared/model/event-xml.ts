@@ -5,6 +5,7 @@
  * a NormalizedEvent, so all of those formats agree field for field.
  */
 import { ownField, setField, type EventFields, type EvidenceRef, type NormalizedEvent } from './event';
+import { isCanonicalUtc, isoAt, parseTimeText } from './time-text';
 
 export interface XmlElement {
   name: string;
@@ -47,20 +48,21 @@ function toInt(s: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Normalize a source timestamp to ISO 8601 UTC ending in 'Z', keeping every fractional digit given. */
+/**
+ * Normalize a source timestamp that is UTC by definition (SystemTime, @timestamp) to ISO 8601
+ * UTC ending in 'Z', keeping every fractional digit given; a written zone is converted. ''
+ * when the text is in no format parseTimeText reads (never the workstation's zone).
+ */
 export function normalizeUtcTime(s: string | undefined): string {
-  if (!s) return '';
-  const t = s.trim();
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
-  if (!m) {
-    const d = Date.parse(t);
-    return Number.isFinite(d) ? new Date(d).toISOString() : t;
-  }
-  const [, date, time, frac = '', zone] = m;
-  if (!zone || zone === 'Z' || /^[+-]00:?00$/.test(zone)) return `${date}T${time}${frac}Z`;
-  const base = Date.parse(`${date}T${time}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`);
-  if (!Number.isFinite(base)) return t;
-  return new Date(base).toISOString().slice(0, 19) + frac + 'Z';
+  if (s && isCanonicalUtc(s)) return s;
+  const t = s ? parseTimeText(s) : null;
+  return t ? isoAt(t, -(t.zoneMs ?? 0)) : '';
+}
+
+/** An event whose time text is there but unreadable, or blank (timeCreated ''), keeps the text in unreadTime, for the ledger. */
+export function noteUnreadTime(e: NormalizedEvent, text: string | undefined): NormalizedEvent {
+  if (e.timeCreated === '' && text !== undefined) e.unreadTime = text;
+  return e;
 }
 
 function addField(fields: EventFields, name: string, value: string): void {
@@ -130,8 +132,9 @@ export function eventFromXml(event: XmlElement, ref: EvidenceRef, raw: string | 
   const computerEl = get('Computer');
   const keywordsEl = get('Keywords');
   const num = (el: XmlElement | undefined) => (el ? toInt(textOf(el)) : null);
-  return {
-    timeCreated: normalizeUtcTime(time ? attr(time, 'SystemTime') ?? textOf(time) : undefined),
+  const timeText = time ? attr(time, 'SystemTime') ?? textOf(time) : undefined;
+  return noteUnreadTime({
+    timeCreated: normalizeUtcTime(timeText),
     channel: channelEl ? textOf(channelEl) : '',
     provider: provider ? attr(provider, 'Name') ?? attr(provider, 'EventSourceName') ?? '' : '',
     eventId: num(eventIdEl) ?? -1,
@@ -149,7 +152,7 @@ export function eventFromXml(event: XmlElement, ref: EvidenceRef, raw: string | 
     raw,
     recovered,
     ref,
-  };
+  }, timeText);
 }
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -22,8 +22,10 @@ export interface EvidenceRef {
 export type EventFields = Record<string, string | string[]>;
 
 export interface NormalizedEvent {
-  /** UTC, ISO 8601, full precision of the source kept (EVTX: 7 fractional digits), always ending in 'Z'. */
+  /** UTC, ISO 8601, full precision of the source kept (EVTX: 7 fractional digits), always ending in 'Z'; '' when the record has no time we can read. */
   timeCreated: string;
+  /** The source's time text when it is in no format we read (timeCreated is then ''); the ledger counts these. */
+  unreadTime?: string;
   channel: string;
   provider: string;
   eventId: number;

@@ -6,12 +6,13 @@
  * is decided per record, so mixed files import too.
  */
 import { setField, type EvidenceRef, type EventFields, type NormalizedEvent } from '../../../shared/model/event';
-import { eventFromXml, normalizeUtcTime } from '../../../shared/model/event-xml';
+import { eventFromXml, noteUnreadTime, normalizeUtcTime } from '../../../shared/model/event-xml';
+import { isoAt, parseTimeText, utcMsOf, type TimeText } from '../../../shared/model/time-text';
 import type { EvidenceFormat } from '../../../shared/model/ledger';
 import type { EvidenceInput, EvidenceParser, RecordSink } from '../evidence-parser';
 import { splitRecords, type FindResult, type Span } from '../record-splitter';
 import { parseJsonExact } from '../json-exact';
-import { LocalTimeResolver, parseLocalTime } from '../local-time';
+import { LocalTimeResolver, type UtcReference } from '../local-time';
 import { decodeText, detectEncoding, encodedLength } from '../text-stream';
 import { addSysmonFieldsFromEcs } from './ecs-sysmon';
 import { xmlTreeFromEvtxDump } from './evtx-dump-json';
@@ -57,15 +58,40 @@ const NXLOG_META_WITH_USER = new Set([...NXLOG_META, 'AccountName', 'AccountType
 /** NXLog severity (1 debug … 5 critical) to the Windows level it was mapped from. */
 const NXLOG_LEVEL: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 2, 5: 1 };
 
+/** NXLog's EventTime (TimeCreated in some pipelines), or undefined when the record has neither. */
+function flatTimeText(o: Obj): string | undefined {
+  const v = o.EventTime ?? o.TimeCreated;
+  return v === undefined || v === null ? undefined : toStr(v);
+}
+
+/**
+ * The best UTC time of the record's own moment a flat record carries: Sysmon's UtcTime (UTC
+ * by definition), else EventReceivedTime when written with a zone (NXLog writes it zone-less
+ * in local time, like EventTime: then it tells nothing about UTC), else the shipper's
+ * @timestamp (UTC; it lags the event by the shipping delay). Null when none reads.
+ */
+function flatReference(o: Obj): UtcReference | null {
+  const read = (field: string, needZone: boolean): UtcReference | null => {
+    const v = o[field];
+    if (v === undefined || v === null) return null;
+    const t = parseTimeText(toStr(v));
+    return t && (!needZone || t.zoneMs !== null) ? { ms: utcMsOf(t), field } : null;
+  };
+  return read('UtcTime', false) ?? read('EventReceivedTime', true) ?? read('@timestamp', false);
+}
+
 /**
  * NXLog's EventTime (TimeCreated in some pipelines) is the host's local time without a
- * zone; the time set here is provisional and LocalTimeResolver puts it in UTC.
+ * zone; the time set here is provisional (empty) and the parser puts it in UTC. A record
+ * with neither has the shipper's @timestamp.
  */
 function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const skip = 'UserID' in o ? NXLOG_META_WITH_USER : NXLOG_META;
   const sev = toNum(o.SeverityValue);
-  return {
-    timeCreated: normalizeUtcTime(toStr(o.EventTime ?? o.TimeCreated ?? o['@timestamp'])),
+  const timeText = flatTimeText(o);
+  const shipped = o['@timestamp'] == null ? undefined : toStr(o['@timestamp']);
+  const e: NormalizedEvent = {
+    timeCreated: timeText === undefined ? normalizeUtcTime(shipped) : '',
     channel: toStr(o.Channel),
     provider: toStr(o.SourceName),
     eventId: toNum(o.EventID) ?? -1,
@@ -84,6 +110,7 @@ function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
     recovered: false,
     ref,
   };
+  return timeText === undefined ? noteUnreadTime(e, shipped) : e;
 }
 
 const NO_SKIP: ReadonlySet<string> = new Set();
@@ -106,8 +133,9 @@ function fromEcs(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const levelName = toStr(log.level).toLowerCase();
   const LEVELS: Record<string, number> = { critical: 1, error: 2, warning: 3, information: 4, info: 4, verbose: 5 };
   const kw = w.keywords;
-  return {
-    timeCreated: normalizeUtcTime(toStr(o['@timestamp'])),
+  const shipped = o['@timestamp'] == null ? undefined : toStr(o['@timestamp']);
+  return noteUnreadTime({
+    timeCreated: normalizeUtcTime(shipped),
     channel: toStr(w.channel),
     provider: toStr(w.provider_name),
     eventId: toNum(w.event_id) ?? -1,
@@ -125,7 +153,7 @@ function fromEcs(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
     raw,
     recovered: false,
     ref,
-  };
+  }, shipped);
 }
 
 /** Normalize one parsed JSON record; null when it is not an event record of a known shape. */
@@ -229,6 +257,23 @@ export const jsonEventsParser: EvidenceParser = {
     let index = 0;
     let shape: EvidenceFormat | undefined;
     const localTimes = new LocalTimeResolver((e) => sink.accept(e));
+    let monthFirst = 0;
+    let monthFirstExample: { line: number; text: string } | undefined;
+    /** A flat record's own time: zoned ones are UTC now (and vote their zone), zone-less ones wait for their host's offset. */
+    const flatTime = (e: NormalizedEvent, o: Obj, line: number): void => {
+      const text = flatTimeText(o);
+      if (text === undefined) return sink.accept(e);
+      const t: TimeText | null = parseTimeText(text);
+      if (!t) {
+        e.unreadTime = text;
+        return sink.accept(e);
+      }
+      if (t.monthFirst && monthFirst++ === 0) monthFirstExample = { line, text };
+      if (t.zoneMs === null) return localTimes.add(e, t, flatReference(o));
+      e.timeCreated = isoAt(t, -t.zoneMs);
+      if (t.numericZone) localTimes.addZoneVote(e.computer, t.zoneMs);
+      sink.accept(e);
+    };
     const position = (s: Span) => ({ offset: s.byteOffset, recordNumber: s.line });
     const handle = (s: Span): void => {
       index++;
@@ -247,12 +292,8 @@ export const jsonEventsParser: EvidenceParser = {
         return;
       }
       if (shape === undefined) sink.refineFormat?.((shape = r.shape));
-      const local = r.shape === 'json-flat' ? parseLocalTime(toStr((parsed as Obj).EventTime ?? (parsed as Obj).TimeCreated)) : null;
-      if (local) {
-        const o = parsed as Obj;
-        const reference = o['@timestamp'] !== undefined ? Date.parse(toStr(o['@timestamp'])) : Date.parse(`${toStr(o.UtcTime).replace(' ', 'T')}Z`);
-        localTimes.add(r.event, local, reference);
-      } else sink.accept(r.event);
+      if (r.shape === 'json-flat') flatTime(r.event, parsed as Obj, s.line);
+      else sink.accept(r.event);
       if (index % 2000 === 0) sink.progress(s.byteOffset);
     };
     /**
@@ -308,8 +349,12 @@ export const jsonEventsParser: EvidenceParser = {
       },
     );
     localTimes.finish();
-    for (const [host, n] of localTimes.assumedUtc) {
-      sink.error(`${n} events of host ${host} carry local times with no zone and no UTC reference to infer one: taken as UTC`);
+    for (const line of localTimes.report()) sink.error(line);
+    if (monthFirstExample) {
+      sink.error(
+        `${monthFirst} events write their time month first (M/D/YYYY, as Windows and NXLog print it in en-US), read so ` +
+          `(first at line ${monthFirstExample.line}: ${JSON.stringify(monthFirstExample.text)}); a day-first export would be misread`,
+      );
     }
   },
 };

@@ -69,6 +69,7 @@ describe('JSON datasets (NXLog flat records in zip archives)', () => {
       const e = entries.find((x) => x.archivePath && x.path.endsWith(z))!;
       assert.ok(e, 'ledger entry for the member');
       assert.equal(e.format, 'json-flat');
+      assert.deepEqual(e.errors, [], 'every host\'s references agree on its offset; no time unread');
       assert.equal(e.records, exp.lines);
       assert.equal(e.rejected, 0);
       assert.equal(e.found, e.records + e.rejected);

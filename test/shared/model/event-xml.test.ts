@@ -60,4 +60,26 @@ describe('normalizeUtcTime', () => {
     assert.equal(normalizeUtcTime('2019-05-11T19:57:49.1234567+02:00'), '2019-05-11T17:57:49.1234567Z');
     assert.equal(normalizeUtcTime('2019-05-11T12:57:49-0500'), '2019-05-11T17:57:49Z');
   });
+
+  it('reads other exporters\' forms by an explicit grammar, zone-less ones as UTC; anything else is no time, never Date.parse\'s guess', () => {
+    assert.equal(normalizeUtcTime('2019-05-11 12:57:49 -0500'), '2019-05-11T17:57:49Z');
+    assert.equal(normalizeUtcTime('5/11/2019 5:57:49 PM'), '2019-05-11T17:57:49Z');
+    assert.equal(normalizeUtcTime('05/11/2019 17:57:49.25'), '2019-05-11T17:57:49.25Z');
+    assert.equal(normalizeUtcTime('2020-02-29T23:59:59.1234567Z'), '2020-02-29T23:59:59.1234567Z');
+    assert.equal(normalizeUtcTime('2019-02-29T23:59:59.1234567Z'), '', 'no 29 February in 2019');
+    assert.equal(normalizeUtcTime('2019-00-10T23:59:59Z'), '');
+    // Date.parse read these in the workstation's zone (or accepted nonsense): now they are no time.
+    for (const s of ['May 11, 2019 17:57:49', '11.05.2019 17:57:49', '2019-02-29 00:00:00', '13/11/2019 17:57:49', '1557597469000', 'now']) {
+      assert.equal(normalizeUtcTime(s), '', s);
+    }
+  });
+
+  it('an event whose SystemTime is in no format we read has no time, and keeps the text for the ledger', () => {
+    const xml = `<Event><System><EventID>1</EventID><TimeCreated SystemTime="Sat May 11 2019 17:57:49"/><Computer>H</Computer></System></Event>`;
+    const e = eventFromXml(parseEventXml(xml), ref, xml);
+    assert.equal(e.timeCreated, '');
+    assert.equal(e.unreadTime, 'Sat May 11 2019 17:57:49');
+    const ok = xml.replace('Sat May 11 2019 17:57:49', '2019-05-11T17:57:49.9031596Z');
+    assert.equal(eventFromXml(parseEventXml(ok), ref, ok).unreadTime, undefined);
+  });
 });
