@@ -6,17 +6,13 @@
  */
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../db/atomic-write';
+import { CASE_FILE_MODE } from '../db/case-file';
 import { CaseDb, type Row } from '../db/case-db';
-import { CaseClient, type FileProgress } from '../db/case-client';
+import { CaseClient, type CaseClientOptions, type FileProgress } from '../db/case-client';
+import { SnapshotQueries, type ReadOnlyResult } from '../db/snapshot-queries';
 import type { LedgerEntry } from '../../shared/model/ledger';
 
-export type { Row };
-
-export interface ReadOnlyResult {
-  columns: string[];
-  rows: unknown[][];
-  truncated: boolean;
-}
+export type { ReadOnlyResult, Row };
 
 /** Progress of each evidence file of an import, as CaseClient reports it. */
 export type BackendProgress = FileProgress;
@@ -28,7 +24,8 @@ export interface BackendImportResult {
 
 export interface CaseBackend {
   query(sql: string, params?: unknown[]): Promise<Row[]>;
-  readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult>;
+  /** Analyst SQL: one read-only statement on a snapshot of the case, stopped after `timeLimitMs` (default 30 s). */
+  readOnlyQuery(sql: string, maxRows?: number, timeLimitMs?: number): Promise<ReadOnlyResult>;
   ledger(): Promise<LedgerEntry[]>;
   importEvidence(paths: string[], onProgress: (files: BackendProgress[]) => void): Promise<BackendImportResult>;
   /** Write the case file atomically. */
@@ -45,18 +42,18 @@ export interface CaseBackendFactory {
 export class ClientCaseBackend implements CaseBackend {
   constructor(readonly client: CaseClient) {}
 
-  static factory(): CaseBackendFactory {
+  static factory(opts: CaseClientOptions = {}): CaseBackendFactory {
     return {
-      create: async () => new ClientCaseBackend(await CaseClient.create()),
-      open: async (p: string) => new ClientCaseBackend(await CaseClient.open(p)),
+      create: async () => new ClientCaseBackend(await CaseClient.create(opts)),
+      open: async (p: string) => new ClientCaseBackend(await CaseClient.open(p, opts)),
     };
   }
 
   query(sql: string, params: unknown[] = []): Promise<Row[]> {
     return this.client.query(sql, params) as Promise<Row[]>;
   }
-  readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult> {
-    return this.client.readOnlyQuery(sql, maxRows);
+  readOnlyQuery(sql: string, maxRows?: number, timeLimitMs?: number): Promise<ReadOnlyResult> {
+    return this.client.readOnlyQuery(sql, maxRows, timeLimitMs);
   }
   ledger(): Promise<LedgerEntry[]> {
     return this.client.ledger();
@@ -77,6 +74,9 @@ export type LocalImporter = (db: CaseDb, paths: string[], onProgress: (files: Ba
 
 /** An in-process CaseDb behind the CaseBackend surface. */
 export class LocalCaseBackend implements CaseBackend {
+  /** Analyst SQL runs on snapshots in a query worker here too (the same path as the db worker's). */
+  private readonly queries = new SnapshotQueries(async (have) => this.db.snapshot(have));
+
   constructor(
     readonly db: CaseDb,
     private readonly importer?: LocalImporter,
@@ -93,8 +93,8 @@ export class LocalCaseBackend implements CaseBackend {
     return this.db.query(sql, params);
   }
 
-  async readOnlyQuery(sql: string, maxRows?: number): Promise<ReadOnlyResult> {
-    return this.db.readOnlyQuery(sql, maxRows);
+  readOnlyQuery(sql: string, maxRows?: number, timeLimitMs?: number): Promise<ReadOnlyResult> {
+    return this.queries.query(sql, maxRows, timeLimitMs);
   }
 
   async ledger(): Promise<LedgerEntry[]> {
@@ -109,10 +109,11 @@ export class LocalCaseBackend implements CaseBackend {
   }
 
   async save(target: string): Promise<void> {
-    await writeFileAtomic(target, this.db.export());
+    await writeFileAtomic(target, this.db.export(), { mode: CASE_FILE_MODE });
   }
 
   async close(): Promise<void> {
+    await this.queries.close();
     this.db.close();
   }
 }

@@ -66,7 +66,7 @@ export const requestSchemas = {
   caseInfo: empty,
   newCase: empty,
   openCase: z.object({ path }).strict(),
-  saveCase: z.object({ path: path.optional() }).strict(),
+  saveCase: z.object({ path: path.optional(), overwrite: z.boolean().optional() }).strict(),
   chooseEvidence: empty,
   chooseCaseToOpen: empty,
   chooseCaseToSave: empty,

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   FACETS,
+  type ApiErrorBody,
   type ApiMethod,
   type ApiResponse,
   type CaseInfo,
@@ -29,6 +30,8 @@ import {
   type LedgerEntry,
 } from '../../shared/api/interfaces';
 import { serializeXml, type XmlElement } from '../../shared/model/event-xml';
+import { isWithin, outputRefusal } from '../db/output-file';
+import { DEFAULT_QUERY_TIME_LIMIT_MS } from '../db/snapshot-queries';
 import type { BackendProgress, CaseBackend, CaseBackendFactory } from './case-backend';
 import {
   bucketWidth,
@@ -45,7 +48,7 @@ import { ApiValidationError, LIMITS, validateRequest } from './validation';
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly kind: 'invalid-request' | 'not-found' | 'refused' | 'internal' = 'refused',
+    readonly kind: ApiErrorBody['kind'] = 'refused',
   ) {
     super(message);
   }
@@ -65,6 +68,8 @@ export interface WorkbenchApiOptions {
   dialogs?: DialogProvider;
   /** Where uploaded evidence is kept for the run (a private temp folder by default). */
   uploadsDir?: string;
+  /** How long one analyst SQL query (sqlQuery) may run, in milliseconds (30 s by default). */
+  sqlTimeLimitMs?: number;
 }
 
 const CASE_EXT = '.wmicase';
@@ -93,6 +98,8 @@ interface Job {
 export class WorkbenchApi implements WorkbenchApiContract {
   private backend: CaseBackend | undefined;
   private casePath: string | null = null;
+  /** The name of the uploaded case file the open case was read from: it has no file of its own on the server. */
+  private uploadedCopy: string | null = null;
   private dirty = false;
   /** Bumped whenever the case content changes; caches key on it. */
   private generation = 0;
@@ -131,6 +138,7 @@ export class WorkbenchApi implements WorkbenchApiContract {
       (b) => {
         this.backend = b;
         this.casePath = null;
+        this.uploadedCopy = null;
         this.dirty = false;
         this.touch();
         this.creating = undefined;
@@ -155,7 +163,16 @@ export class WorkbenchApi implements WorkbenchApiContract {
   }
 
   async shellInfo(): Promise<ShellInfo> {
-    return { shell: this.opts.shell, version: this.opts.version ?? '0.0.0', nativeDialogs: !!this.opts.dialogs };
+    return {
+      shell: this.opts.shell,
+      version: this.opts.version ?? '0.0.0',
+      nativeDialogs: !!this.opts.dialogs,
+      sqlTimeLimitMs: this.sqlTimeLimitMs(),
+    };
+  }
+
+  private sqlTimeLimitMs(): number {
+    return this.opts.sqlTimeLimitMs ?? DEFAULT_QUERY_TIME_LIMIT_MS;
   }
 
   async caseInfo(): Promise<CaseInfo> {
@@ -166,6 +183,7 @@ export class WorkbenchApi implements WorkbenchApiContract {
     const s = (await db.query('SELECT COUNT(*) AS n FROM sources'))[0];
     return {
       path: this.casePath,
+      uploadedCopy: this.uploadedCopy,
       dirty: this.dirty,
       events: Number(r?.n ?? 0),
       sources: Number(s?.n ?? 0),
@@ -196,26 +214,58 @@ export class WorkbenchApi implements WorkbenchApiContract {
     return this.caseInfo();
   }
 
+  /** Whether `p` lies in this run's uploads folder (removed when the workbench stops). */
+  private inUploads(p: string): boolean {
+    return !!this.uploadsDir && isWithin(p, [this.uploadsDir]);
+  }
+
   private async replace(next: CaseBackend, p: string | null): Promise<void> {
     const prev = this.backend;
     this.backend = next;
-    this.casePath = p;
+    // A case read from an upload has no home on the server: Save must ask where it goes.
+    const uploaded = p !== null && this.inUploads(p);
+    this.casePath = uploaded ? null : p;
+    this.uploadedCopy = uploaded ? path.basename(p) : null;
     this.dirty = false;
     this.touch();
     await prev?.close().catch(() => undefined);
   }
 
-  async saveCase(req: { path?: string }): Promise<CaseInfo> {
+  /**
+   * Save the case: to its own file (no path), or to `path` (Save as…). The rules of every output
+   * file (db/output-file.ts): an existing file is replaced only with `overwrite` (its own file by
+   * Save), and never when it is read-only or evidence of the case; nothing goes into the uploads
+   * folder, which is removed when the workbench stops. Case files are readable by their owner only.
+   */
+  async saveCase(req: { path?: string; overwrite?: boolean }): Promise<CaseInfo> {
     this.assertIdle();
     let target = req.path ?? this.casePath;
     if (!target) throw new ApiError('choose where to save the case', 'invalid-request');
     if (!path.isAbsolute(target)) throw new ApiError('the case path must be absolute', 'invalid-request');
     if (!target.toLowerCase().endsWith(CASE_EXT)) target += CASE_EXT;
-    const dir = await fs.stat(path.dirname(target)).catch(() => undefined);
-    if (!dir?.isDirectory()) throw new ApiError(`no folder ${path.dirname(target)}`, 'not-found');
+    if (this.inUploads(target)) {
+      throw new ApiError(`${target} is in the uploads folder, which is deleted when the workbench stops; save the case in another folder`, 'refused');
+    }
     const db = await this.db();
+    const evidence = (await db.ledger()).map((e) => e.path);
+    const refusal = outputRefusal(target, evidence, req.path === undefined || req.overwrite === true);
+    if (refusal) {
+      switch (refusal.reason) {
+        case 'no-folder':
+          throw new ApiError(`no folder ${refusal.folder}`, 'not-found');
+        case 'not-a-file':
+          throw new ApiError(`${target} exists and is not a regular file; choose another name`, 'refused');
+        case 'input':
+          throw new ApiError(`${target} is evidence of this case; it is never replaced`, 'refused');
+        case 'read-only':
+          throw new ApiError(`${target} exists and is read-only; it is never replaced`, 'refused');
+        case 'exists':
+          throw new ApiError(`${target} already exists`, 'exists');
+      }
+    }
     await db.save(target);
     this.casePath = target;
+    this.uploadedCopy = null;
     this.dirty = false;
     return this.caseInfo();
   }
@@ -460,7 +510,7 @@ export class WorkbenchApi implements WorkbenchApiContract {
     const t0 = performance.now();
     const db = await this.db();
     try {
-      const r = await db.readOnlyQuery(req.sql, req.maxRows ?? 10_000);
+      const r = await db.readOnlyQuery(req.sql, req.maxRows ?? 10_000, this.sqlTimeLimitMs());
       return { columns: r.columns, rows: r.rows.map((row) => row.map(cell)), truncated: r.truncated, elapsedMs: performance.now() - t0 };
     } catch (e) {
       throw new ApiError((e as Error).message, 'refused');

@@ -22,6 +22,8 @@ export class UsageError extends Error {}
 /** Longest option value taken (a path's limit on Linux; names and selectors are far shorter). */
 const MAX_OPTION_VALUE = 4096;
 
+const OPTION = /^--[A-Za-z0-9][A-Za-z0-9-]*(=|$)/;
+
 /** Minimal argument parser: `--flag value`, repeatable flags, boolean flags, positionals. */
 export function parseArgs(
   args: string[],
@@ -37,7 +39,8 @@ export function parseArgs(
       positionals.push(...args.slice(i + 1));
       break;
     }
-    if (a.startsWith('--')) {
+    // (An option is --name or --name=value; SQL opening with a `-- comment` line is an argument.)
+    if (OPTION.test(a)) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       const inline = eq > 0 ? a.slice(eq + 1) : undefined;
@@ -58,4 +61,14 @@ export function parseArgs(
     positionals.push(a);
   }
   return { positionals, values, repeated, flags };
+}
+
+/** An option giving a time in seconds (fractions allowed, more than 0, at most a day), in milliseconds; `fallbackMs` when absent. */
+export function secondsOption(option: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  const s = Number(value);
+  if (value.trim() === '' || !Number.isFinite(s) || s <= 0 || s > 86_400) {
+    throw new UsageError(`--${option} takes a number of seconds (more than 0, at most 86400)`);
+  }
+  return Math.round(s * 1000);
 }

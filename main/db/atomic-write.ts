@@ -5,10 +5,16 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-export async function writeFileAtomic(target: string, bytes: Uint8Array): Promise<void> {
+export interface AtomicWriteOptions {
+  /** The new file's permission bits (less the umask); 0o666 by default. */
+  mode?: number;
+}
+
+export async function writeFileAtomic(target: string, bytes: Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(path.resolve(target));
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await fs.open(tmp, 'wx');
+  // (The file replacing the target is this one, so it has these bits, not the target's.)
+  const fh = await fs.open(tmp, 'wx', opts.mode ?? 0o666);
   try {
     await fh.writeFile(bytes);
     await fh.sync();

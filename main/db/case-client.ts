@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { markDuplicate, type EvidenceFormat, type LedgerEntry } from '../../shared/model/ledger';
 import { archivePathOf, enumerateEvidence, type ArchiveLimits, DEFAULT_LIMITS, type EnumeratedEvidence } from '../ingest/evidence-sources';
-import type { HashedSource, StoredEvent } from './case-db';
+import type { CaseSnapshot, HashedSource, StoredEvent } from './case-db';
+import { SnapshotQueries, type ReadOnlyResult } from './snapshot-queries';
 import type { DbRequest, DbResponse, ParseTask, ParseWorkerMessage } from './worker-protocol';
 
 export interface FileProgress {
@@ -60,11 +61,22 @@ interface FirstCopy {
   format?: EvidenceFormat;
 }
 
+export interface CaseClientOptions {
+  /** How long one analyst query (readOnlyQuery) may run, in milliseconds. */
+  queryTimeLimitMs?: number;
+}
+
 export class CaseClient {
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Analyst SQL, on snapshots of this case in a worker of its own (never in the db worker). */
+  private readonly queries: SnapshotQueries;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    opts: CaseClientOptions,
+  ) {
+    this.queries = new SnapshotQueries((have) => this.call<CaseSnapshot>('snapshot', have), opts.queryTimeLimitMs);
     worker.on('message', (res: DbResponse) => {
       const p = this.pending.get(res.id);
       if (!p) return;
@@ -82,18 +94,18 @@ export class CaseClient {
     });
   }
 
-  private static spawn(): CaseClient {
-    return new CaseClient(new Worker(path.join(__dirname, 'db-worker.js')));
+  private static spawn(opts: CaseClientOptions): CaseClient {
+    return new CaseClient(new Worker(path.join(__dirname, 'db-worker.js')), opts);
   }
 
-  static async create(): Promise<CaseClient> {
-    const c = CaseClient.spawn();
+  static async create(opts: CaseClientOptions = {}): Promise<CaseClient> {
+    const c = CaseClient.spawn(opts);
     await c.call('create');
     return c;
   }
 
-  static async open(file: string): Promise<CaseClient> {
-    const c = CaseClient.spawn();
+  static async open(file: string, opts: CaseClientOptions = {}): Promise<CaseClient> {
+    const c = CaseClient.spawn(opts);
     try {
       await c.call('open', path.resolve(file));
     } catch (e) {
@@ -121,8 +133,12 @@ export class CaseClient {
   query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     return this.call('query', sql, params);
   }
-  readOnlyQuery(sql: string, maxRows?: number): Promise<{ columns: string[]; rows: unknown[][]; truncated: boolean }> {
-    return this.call('readOnlyQuery', sql, maxRows);
+  /**
+   * The analysts' SQL: one read-only statement (CaseDb.readOnlyQuery's rules) on a snapshot of
+   * the case, stopped after the time limit (the client's, or `timeLimitMs`) without touching the case.
+   */
+  readOnlyQuery(sql: string, maxRows?: number, timeLimitMs?: number): Promise<ReadOnlyResult> {
+    return this.queries.query(sql, maxRows, timeLimitMs);
   }
   ledger(): Promise<LedgerEntry[]> {
     return this.call('ledger');
@@ -142,6 +158,7 @@ export class CaseClient {
   }
 
   async close(): Promise<void> {
+    await this.queries.close();
     await this.worker.terminate();
   }
 

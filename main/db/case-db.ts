@@ -68,8 +68,44 @@ export interface HashedSource {
 
 export class ReadOnlyQueryError extends Error {}
 
-/** Statements an analyst may run: reads only. Enforced twice: by the first keyword and by PRAGMA query_only. */
-const READ_ONLY_START = /^\s*(select|with|values|explain)\b/i;
+/** A copy of the case for analyst SQL (see snapshot-queries.ts): its change stamp, and its bytes unless the asker holds that stamp already. */
+export interface CaseSnapshot {
+  stamp: string;
+  bytes?: Uint8Array;
+}
+
+/** Numbers the CaseDb instances of a thread, so two cases' change stamps never meet. */
+let instances = 0;
+
+/**
+ * Statements an analyst may run: reads only. Enforced twice: by the first keyword (after the
+ * comments before it) and by PRAGMA query_only.
+ */
+const READ_ONLY_START = /^(select|with|values|explain)\b/i;
+
+/** The bytes SQLite's tokenizer takes as white space (not \v, not Unicode spaces). */
+const SQL_SPACE = new Set([' ', '\t', '\n', '\f', '\r']);
+
+/**
+ * `sql` from its first token on: the white space, `-- line` and `/* block *\/` comments SQLite
+ * skips before a statement removed ('' when nothing else is there; an unclosed block comment
+ * runs to the end, as in SQLite).
+ */
+export function afterLeadingComments(sql: string): string {
+  let i = 0;
+  for (;;) {
+    while (i < sql.length && SQL_SPACE.has(sql[i])) i++;
+    if (sql.startsWith('--', i)) {
+      const eol = sql.indexOf('\n', i + 2);
+      if (eol < 0) return '';
+      i = eol + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      if (end < 0) return '';
+      i = end + 2;
+    } else return sql.slice(i);
+  }
+}
 
 /** What identifies a row of `sources`: its id, where it is, and its content's size, hash and format. */
 function sourceIdentity(r: Row): HashedSource {
@@ -88,6 +124,7 @@ export class CaseDb {
   private rawStmt: Statement | undefined;
   private indexed = false;
   private sourcePaths = new Map<number, { path: string; archivePath?: string }>();
+  private readonly instance = ++instances;
 
   private constructor(
     private readonly SQL: SqlJs,
@@ -103,8 +140,8 @@ export class CaseDb {
     return db;
   }
 
-  /** Reopen a saved case (the bytes of a case file). */
-  static async open(bytes: Uint8Array): Promise<CaseDb> {
+  /** The bytes of a case file as a connection of their own (its `main` database), checked to be a case this workbench reads. */
+  private static async openFile(bytes: Uint8Array): Promise<{ SQL: SqlJs; raw: Database }> {
     const SQL = await loadSqlJs();
     const raw = new SQL.Database(bytes);
     let version: string | undefined;
@@ -122,6 +159,12 @@ export class CaseDb {
       raw.close();
       throw new Error(`case file schema version ${version} is newer than this workbench (${SCHEMA_VERSION})`);
     }
+    return { SQL, raw };
+  }
+
+  /** Reopen a saved case (the bytes of a case file). */
+  static async open(bytes: Uint8Array): Promise<CaseDb> {
+    const { SQL, raw } = await CaseDb.openFile(bytes);
     const shell = newShell(SQL);
     try {
       copySchema(SQL, shell, 'c', raw, 'main');
@@ -132,6 +175,26 @@ export class CaseDb {
     db.indexed = true;
     db.addMissingColumns();
     db.loadSourcePaths();
+    return db;
+  }
+
+  /**
+   * A case to read only (analyst SQL in the query worker, on a snapshot or a case file): the
+   * bytes used as they are, as the connection's main database, not copied into the schema `c`
+   * (which is there for fast inserts). On the EVTX corpus case (60.5 MB, medians of 4): peak
+   * memory +60 MB rather than open()'s +124 MB, loaded in 20 ms rather than 110, queries as fast.
+   * A case file saved before a column was added is opened in full (open()), which adds the column.
+   * Nothing may write to it.
+   */
+  static async openToRead(bytes: Uint8Array): Promise<CaseDb> {
+    const { SQL, raw } = await CaseDb.openFile(bytes);
+    const missing = ADDED_COLUMNS.some(({ table, column }) => raw.exec('SELECT 1 FROM pragma_table_info(?) WHERE name = ?', [table, column]).length === 0);
+    if (missing) {
+      raw.close();
+      return CaseDb.open(bytes);
+    }
+    const db = new CaseDb(SQL, raw);
+    db.indexed = true;
     return db;
   }
 
@@ -308,7 +371,7 @@ export class CaseDb {
    * Anything that writes (including through a CTE) is refused by SQLite itself under query_only.
    */
   readOnlyQuery(sql: string, maxRows = 10_000): { columns: string[]; rows: SqlValue[][]; truncated: boolean } {
-    if (!READ_ONLY_START.test(sql)) throw new ReadOnlyQueryError('only SELECT, WITH, VALUES and EXPLAIN statements are allowed');
+    if (!READ_ONLY_START.test(afterLeadingComments(sql))) throw new ReadOnlyQueryError('only SELECT, WITH, VALUES and EXPLAIN statements are allowed');
     let count = 0;
     for (const s of this.db.iterateStatements(sql)) {
       s.free();
@@ -394,6 +457,24 @@ export class CaseDb {
 
   eventCount(): number {
     return Number(this.query('SELECT COUNT(*) AS n FROM events')[0].n);
+  }
+
+  /**
+   * What changes whenever the case's content does: rows written (SQLite's total_changes(), every
+   * INSERT, UPDATE and DELETE on this connection) and the schema (its version, bumped by every
+   * CREATE, DROP, ALTER), for this instance.
+   */
+  changeStamp(): string {
+    const changes = Number(this.query('SELECT total_changes() AS n')[0].n);
+    const schema = Number(this.query('PRAGMA c.schema_version')[0].schema_version);
+    return `${this.instance}:${changes}:${schema}`;
+  }
+
+  /** The case for analyst SQL: its bytes, unless it has not changed since the snapshot stamped `have`. */
+  snapshot(have?: string): CaseSnapshot {
+    this.ensureIndexes(); // (before the stamp: the copy is made with its indexes)
+    const stamp = this.changeStamp();
+    return stamp === have ? { stamp } : { stamp, bytes: this.export() };
   }
 
   /** The whole case as SQLite database bytes (what a case file holds). */

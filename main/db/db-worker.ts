@@ -9,6 +9,7 @@ import type { LedgerEntry } from '../../shared/model/ledger';
 import { ANALYSIS_TASKS } from './analysis-tasks';
 import { CaseDb } from './case-db';
 import { writeFileAtomic } from './atomic-write';
+import { CASE_FILE_MODE } from './case-file';
 import type { DbPortMessage, DbRequest, DbResponse, ParsePortMessage } from './worker-protocol';
 
 let db: CaseDb | undefined;
@@ -31,12 +32,13 @@ const methods: Record<string, (...args: any[]) => unknown> = {
     return true;
   },
   async save(path: string) {
-    await writeFileAtomic(path, need().export());
+    await writeFileAtomic(path, need().export(), { mode: CASE_FILE_MODE });
     return true;
   },
   exportBytes: () => need().export(),
   query: (sql: string, params?: unknown[]) => need().query(sql, params),
-  readOnlyQuery: (sql: string, maxRows?: number) => need().readOnlyQuery(sql, maxRows),
+  // (Analyst SQL never runs here: it runs on a snapshot in a query worker, snapshot-queries.ts.)
+  snapshot: (have?: string) => need().snapshot(have),
   ledger: () => need().ledger(),
   hashedSources: () => need().hashedSources(),
   addSource: (entry: LedgerEntry) => need().addSource(entry),
@@ -86,6 +88,7 @@ parentPort!.on('message', async (req: DbRequest) => {
   } catch (e) {
     res = { id: req.id, ok: false, error: (e as Error).message, name: (e as Error).name };
   }
-  const transfer = res.ok && res.result instanceof Uint8Array ? [res.result.buffer as ArrayBuffer] : [];
+  const bytes = !res.ok ? undefined : res.result instanceof Uint8Array ? res.result : (res.result as { bytes?: unknown } | null)?.bytes;
+  const transfer = bytes instanceof Uint8Array ? [bytes.buffer as ArrayBuffer] : [];
   parentPort!.postMessage(res, transfer);
 });

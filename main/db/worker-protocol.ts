@@ -31,3 +31,11 @@ export type ParseWorkerMessage =
   | { type: 'done'; sourceId: number; entry: LedgerEntry }
   | { type: 'hashed'; sourceId: number; sha256: string }
   | { type: 'failed'; sourceId: number; error: string };
+
+/** Client -> query worker: take a snapshot of the case (the bytes of a case file), or run one analyst query on it. */
+export type QueryWorkerRequest = { type: 'load'; bytes: Uint8Array } | { type: 'query'; sql: string; maxRows?: number };
+/** Query worker -> client. */
+export type QueryWorkerReply =
+  | { type: 'loaded' }
+  | { type: 'result'; result: { columns: string[]; rows: unknown[][]; truncated: boolean } }
+  | { type: 'failed'; error: string; name?: string };

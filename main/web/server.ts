@@ -119,7 +119,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-const STATUS: Record<ApiError['kind'], number> = { 'invalid-request': 400, 'not-found': 404, refused: 409, internal: 500 };
+const STATUS: Record<ApiError['kind'], number> = { 'invalid-request': 400, 'not-found': 404, refused: 409, exists: 409, internal: 500 };
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -196,7 +196,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const tmp = path.join(dir, 'case.wmicase');
       await opts.api.exportCase(tmp);
       const st = await fs.stat(tmp);
-      const base = info.path ? path.basename(info.path).replace(/[^A-Za-z0-9._-]/g, '_') : 'case.wmicase';
+      const name = info.path ? path.basename(info.path) : info.uploadedCopy;
+      const base = name ? name.replace(/[^A-Za-z0-9._-]/g, '_') : 'case.wmicase';
       res.writeHead(200, {
         'Content-Type': 'application/octet-stream',
         'Content-Length': st.size,

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CaseInfo, EventFilter, ShellInfo } from '../../shared/api/interfaces';
 import { DISPLAY_ZONE } from '../../shared/api/interfaces';
-import { api } from './api/client';
+import { api, ApiCallError } from './api/client';
 import { CaseScreen } from './screens/CaseScreen';
 import { ExplorerScreen } from './screens/ExplorerScreen';
 import { SqlScreen } from './screens/SqlScreen';
@@ -44,8 +44,13 @@ export function App() {
   const [filter, setFilter] = useState<EventFilter>({});
   const [error, setError] = useState<string | null>(null);
   const [shell, setShell] = useState<ShellInfo | null>(null);
+  /** This tab cannot reach the core (web shell without this run's token): nothing but how to get access is shown. */
+  const [noAccess, setNoAccess] = useState(!api.hasToken);
 
-  const report = useCallback((e: unknown) => setError(e instanceof Error ? e.message : String(e)), []);
+  const report = useCallback((e: unknown) => {
+    if (e instanceof ApiCallError && e.kind === 'no-access') setNoAccess(true);
+    else setError(e instanceof Error ? e.message : String(e));
+  }, []);
   const setCaseInfo = useCallback((info: CaseInfo, changed = true) => {
     setCaseInfoState(info);
     if (changed) setCaseVersion((v) => v + 1);
@@ -62,12 +67,19 @@ export function App() {
   );
 
   useEffect(() => {
+    if (!api.hasToken) return;
     void refreshCase(true);
     api.shellInfo({}).then(setShell, report);
   }, [refreshCase, report]);
 
+  if (noAccess) return <NoAccess />;
+
   const ctx: AppContext = { caseInfo, caseVersion, refreshCase, setCaseInfo, filter, setFilter, go: setScreen, report, shell };
-  const caseName = caseInfo?.path ? caseInfo.path.split(/[\\/]/).pop() : 'Unsaved case';
+  const caseName = caseInfo?.path
+    ? caseInfo.path.split(/[\\/]/).pop()
+    : caseInfo?.uploadedCopy
+      ? `${caseInfo.uploadedCopy} (uploaded copy)`
+      : 'Unsaved case';
 
   return (
     <div className="app">
@@ -120,6 +132,29 @@ export function App() {
           {screen === 'sql' && <SqlScreen ctx={ctx} />}
         </div>
       </div>
+    </div>
+  );
+}
+
+/**
+ * What a tab without this run's token shows (a second tab, a bookmark, a tab left open from an
+ * earlier run): no case at all, only how to get access.
+ */
+function NoAccess() {
+  const origin = window.location.origin;
+  return (
+    <div className="no-access" role="alert" data-testid="no-access">
+      <h1>This tab has no access to the workbench</h1>
+      <p>
+        The web shell answers only a tab opened with the address that <code>wmi-workbench serve</code> printed when it started, which
+        carries that run&apos;s access token:
+      </p>
+      <pre>{`${origin}/?token=…`}</pre>
+      <p>Open that address (copy it from the terminal where the server runs) in this tab to work here.</p>
+      <p className="muted">
+        Once a tab has read the token it takes it out of the address bar, so the address you see in a tab, a bookmark or a new tab
+        carries none. A token is good for one run of the server only: after a restart, use the new address it prints.
+      </p>
     </div>
   );
 }

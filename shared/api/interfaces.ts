@@ -57,11 +57,15 @@ export interface ShellInfo {
   version: string;
   /** Native open/save dialogs are available (Electron). */
   nativeDialogs: boolean;
+  /** How long one SQL query may run before it is stopped, in milliseconds. */
+  sqlTimeLimitMs: number;
 }
 
 export interface CaseInfo {
-  /** Path of the case file on disk, null for an unsaved case. */
+  /** Path of the case file on disk, null for an unsaved case (and for one opened from an uploaded file: it has no file of its own). */
   path: string | null;
+  /** The name of the uploaded case file the case was opened from (web shell), while it has no file of its own on the server. */
+  uploadedCopy: string | null;
   /** True when the case has changes not yet saved. */
   dirty: boolean;
   events: number;
@@ -183,7 +187,12 @@ export interface WorkbenchApiContract {
   caseInfo(req: Record<string, never>): Promise<CaseInfo>;
   newCase(req: Record<string, never>): Promise<CaseInfo>;
   openCase(req: { path: string }): Promise<CaseInfo>;
-  saveCase(req: { path?: string }): Promise<CaseInfo>;
+  /**
+   * Save to the case's own file, or to `path` (Save as…). An existing file at `path` is replaced
+   * only with `overwrite` (refused with kind 'exists' otherwise, so the UI can ask), and never
+   * when it is read-only or evidence of the case.
+   */
+  saveCase(req: { path?: string; overwrite?: boolean }): Promise<CaseInfo>;
   /** Native dialogs (Electron only): resolve to chosen paths, or null when cancelled. */
   chooseEvidence(req: Record<string, never>): Promise<{ paths: string[] | null }>;
   chooseCaseToOpen(req: Record<string, never>): Promise<{ path: string | null }>;
@@ -210,7 +219,8 @@ export type ApiResponse<M extends ApiMethod> = Awaited<ReturnType<WorkbenchApiCo
 /** How an API error crosses the boundary: a message meant for the analyst, and a kind. */
 export interface ApiErrorBody {
   error: string;
-  kind: 'invalid-request' | 'not-found' | 'refused' | 'internal';
+  /** 'exists': the file to write exists and the request did not say to replace it. */
+  kind: 'invalid-request' | 'not-found' | 'refused' | 'exists' | 'internal';
 }
 
 /** The object the Electron preload exposes as `window.wmiWorkbench`. */

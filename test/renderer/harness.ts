@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ClientCaseBackend } from '../../main/api/case-backend';
-import { WorkbenchApi } from '../../main/api/workbench-api';
+import { WorkbenchApi, type WorkbenchApiOptions } from '../../main/api/workbench-api';
 import { startWebServer, type WebServer } from '../../main/web/server';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -29,6 +29,8 @@ export interface Harness {
   /** Page errors and dialogs (alert/confirm/prompt) seen. */
   pageErrors: string[];
   dialogs: string[];
+  /** How the next dialogs are answered, in order (each is dismissed when none is left). */
+  answers: Array<'accept' | 'dismiss'>;
   shot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -37,10 +39,10 @@ export function browserAvailable(): boolean {
   return existsSync(CHROMIUM) && existsSync(path.join(ROOT, 'dist/renderer/index.html'));
 }
 
-export async function startHarness(label: string): Promise<Harness> {
+export async function startHarness(label: string, opts: Pick<WorkbenchApiOptions, 'sqlTimeLimitMs'> = {}): Promise<Harness> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), `wmiwb-${label}-`));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', uploadsDir: path.join(tmp, 'uploads') });
+  const api = new WorkbenchApi({ ...opts, factory: ClientCaseBackend.factory(), shell: 'web', uploadsDir: path.join(tmp, 'uploads') });
   const web = await startWebServer({ api, staticDir: path.join(ROOT, 'dist/renderer') });
   const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: CHROMIUM,
@@ -60,12 +62,13 @@ export async function startHarness(label: string): Promise<Harness> {
   const requests: string[] = [];
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
+  const answers: Array<'accept' | 'dismiss'> = [];
   context.on('request', (r) => requests.push(r.url()));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('dialog', (d) => {
     dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss();
+    void (answers.shift() === 'accept' ? d.accept() : d.dismiss());
   });
   const origin = `http://127.0.0.1:${web.port}/`;
   return {
@@ -77,6 +80,7 @@ export async function startHarness(label: string): Promise<Harness> {
     requests,
     pageErrors,
     dialogs,
+    answers,
     outside: () => requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:' + origin.slice(0, -1))),
     shot: async (name: string) => {
       const file = path.join(ARTIFACTS, `${name}.png`);

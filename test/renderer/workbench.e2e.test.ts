@@ -133,8 +133,7 @@ describe('workbench in the browser (web shell)', { skip: !browserAvailable() && 
     await page.getByTestId('path-submit').click();
     await page.waitForFunction((f) => document.querySelector('[data-testid=case-path]')?.textContent === f, file);
     assert.ok(existsSync(file));
-    page.once('dialog', (d) => void d.accept());
-    await page.getByTestId('case-new').click();
+    await page.getByTestId('case-new').click(); // (saved: no question)
     await page.waitForFunction(() => document.querySelector('[data-testid=case-events]')?.textContent === '0');
     await page.getByTestId('case-open').click();
     await page.getByTestId('path-input').fill(file);

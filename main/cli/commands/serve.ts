@@ -5,10 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
+import { parseArgs, secondsOption, UsageError, type CliCommand, type CliIO } from '../command';
 import { ClientCaseBackend } from '../../api/case-backend';
 import { WorkbenchApi } from '../../api/workbench-api';
 import { isCaseFile } from '../../db/case-file';
+import { DEFAULT_QUERY_TIME_LIMIT_MS } from '../../db/snapshot-queries';
 import { startWebServer } from '../../web/server';
 
 /** The built renderer, next to the compiled main code (dist/renderer). */
@@ -27,10 +28,11 @@ function packageVersion(): string {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  usage: 'wmi-workbench serve [case.wmicase | evidence...] [--port N]',
-  summary: 'Open the workbench in a browser: a web shell on 127.0.0.1 with a per-run token',
+  usage: 'wmi-workbench serve [case.wmicase | evidence...] [--port N] [--sql-time-limit SECONDS]',
+  summary: 'Open the workbench in a browser: a web shell on 127.0.0.1 with a per-run token; a SQL query still running after --sql-time-limit (30 s) is stopped',
   async run(args: string[], io: CliIO): Promise<number> {
-    const a = parseArgs(args, { values: ['port'] });
+    const a = parseArgs(args, { values: ['port', 'sql-time-limit'] });
+    const sqlTimeLimitMs = secondsOption('sql-time-limit', a.values['sql-time-limit'], DEFAULT_QUERY_TIME_LIMIT_MS);
     const port = a.values.port === undefined ? 0 : Number(a.values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number (0-65535)');
     const staticDir = rendererDir();
@@ -43,7 +45,7 @@ export const serveCommand: CliCommand = {
     const inputs = a.positionals.filter((_, i) => !isCase[i]);
     if (cases.length > 1) throw new UsageError('serve opens at most one case file');
 
-    const api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', version: packageVersion() });
+    const api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', version: packageVersion(), sqlTimeLimitMs });
     if (cases.length === 1) {
       const info = await api.openCase({ path: cases[0] });
       io.stderr.write(`Opened ${info.path}: ${info.events} events from ${info.sources} evidence files\n`);

@@ -15,7 +15,8 @@ declare global {
 export class ApiCallError extends Error {
   constructor(
     message: string,
-    readonly kind: ApiErrorBody['kind'] | 'network',
+    /** 'no-access': the web shell refused this tab's token (it has none, or one of an earlier run). */
+    readonly kind: ApiErrorBody['kind'] | 'network' | 'no-access',
   ) {
     super(message);
   }
@@ -38,6 +39,11 @@ function takeToken(): string {
 
 export interface WorkbenchClient extends WorkbenchApiContract {
   readonly shell: 'electron' | 'web';
+  /**
+   * Web shell: false when this tab holds no token (a second tab, a bookmark: the token is taken
+   * out of the address bar), so no request can succeed; the app says so instead of showing a case.
+   */
+  readonly hasToken: boolean;
   /** Send one evidence file's content (drag-and-drop, file picker in a browser). */
   uploadFile(file: File): Promise<UploadResponse>;
   /** Web shell: open a case file chosen in the browser. */
@@ -48,6 +54,7 @@ export interface WorkbenchClient extends WorkbenchApiContract {
 
 async function unwrap<T>(res: Response): Promise<T> {
   const text = await res.text();
+  if (res.status === 401) throw new ApiCallError('this tab has no access to the workbench (missing or wrong token)', 'no-access');
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};
@@ -90,6 +97,7 @@ function webClient(): WorkbenchClient {
   };
   const client: Record<string, unknown> = {
     shell: 'web',
+    hasToken: token !== '',
     uploadFile: (file: File) => upload('upload', file) as Promise<UploadResponse>,
     openCaseFile: (file: File) => upload('open-upload', file) as Promise<CaseInfo>,
     downloadCase: async () => {
@@ -105,6 +113,7 @@ function webClient(): WorkbenchClient {
 function electronClient(bridge: WorkbenchBridge): WorkbenchClient {
   const client: Record<string, unknown> = {
     shell: 'electron',
+    hasToken: true,
     uploadFile: async (file: File) => bridge.uploadEvidence({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }),
     openCaseFile: async () => {
       throw new ApiCallError('use Open… to choose a case file', 'refused');

@@ -3,9 +3,9 @@
  * live progress per file, and the evidence ledger.
  */
 import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
-import type { ImportStatus, LedgerEntry } from '../../../shared/api/interfaces';
+import type { CaseInfo, ImportStatus, LedgerEntry } from '../../../shared/api/interfaces';
 import type { AppContext } from '../App';
-import { api } from '../api/client';
+import { api, ApiCallError } from '../api/client';
 import { bytes, cellText, isoUtc, ms, num } from '../lib/format';
 
 type Prompt = null | 'open' | 'save' | 'import';
@@ -67,9 +67,18 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
     }
   };
 
+  /**
+   * Whether the open case may be replaced (New case, Open…, an uploaded case file): yes when it
+   * has no unsaved changes (asked of the core, not this screen's copy), else when the analyst says so.
+   */
+  const mayReplace = async (action: string): Promise<boolean> => {
+    const info = await api.caseInfo({});
+    return !info.dirty || window.confirm(`The case has unsaved changes. ${action} anyway?`);
+  };
+
   const onNew = async () => {
-    if (caseInfo?.dirty && !window.confirm('The case has unsaved changes. Start a new case anyway?')) return;
     try {
+      if (!(await mayReplace('Start a new case'))) return;
       setCaseInfo(await api.newCase({}));
       setJob(null);
     } catch (e) {
@@ -77,13 +86,37 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
     }
   };
 
+  const openPath = async (path: string): Promise<boolean> => {
+    if (!(await mayReplace('Open another case'))) return false;
+    setCaseInfo(await api.openCase({ path }));
+    setJob(null);
+    return true;
+  };
+
   const onOpen = async () => {
     if (!native) return setPrompt(prompt === 'open' ? null : 'open');
     try {
       const { path } = await api.chooseCaseToOpen({});
-      if (path) setCaseInfo(await api.openCase({ path }));
+      if (path) await openPath(path);
     } catch (e) {
       report(e);
+    }
+  };
+
+  /**
+   * Save as… to `path`. A file already there is replaced only when the analyst confirms (the
+   * native dialog asked already for the very path it returns); read-only files and the case's
+   * evidence are never replaced (the core refuses them). False when not saved.
+   */
+  const saveTo = async (path: string, confirmed: boolean): Promise<boolean> => {
+    try {
+      setCaseInfo(await api.saveCase({ path, overwrite: confirmed || undefined }), false);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ApiCallError && e.kind === 'exists')) throw e;
+      if (!window.confirm(`${e.message}. Replace it?`)) return false;
+      setCaseInfo(await api.saveCase({ path, overwrite: true }), false);
+      return true;
     }
   };
 
@@ -91,14 +124,16 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
     if (!native) return setPrompt(prompt === 'save' ? null : 'save');
     try {
       const { path } = await api.chooseCaseToSave({});
-      if (path) setCaseInfo(await api.saveCase({ path }), false);
+      // (The core adds .wmicase to a name without it: the dialog did not ask about that file.)
+      if (path) await saveTo(path, /\.wmicase$/i.test(path));
     } catch (e) {
       report(e);
     }
   };
 
   const onSave = async () => {
-    if (!caseInfo?.path) return onSaveAs();
+    // A case without a file of its own (new, or opened from an upload) is saved where the analyst says.
+    if (!caseInfo?.path) return native ? onSaveAs() : setPrompt('save');
     try {
       setCaseInfo(await api.saveCase({}), false);
     } catch (e) {
@@ -122,7 +157,7 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
-      a.download = (caseInfo?.path?.split(/[\\/]/).pop() ?? 'case.wmicase').replace(/[^A-Za-z0-9._-]/g, '_');
+      a.download = (caseInfo?.path?.split(/[\\/]/).pop() ?? caseInfo?.uploadedCopy ?? 'case.wmicase').replace(/[^A-Za-z0-9._-]/g, '_');
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
@@ -134,9 +169,11 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
     const p = pathText.trim();
     if (!p) return;
     try {
-      if (prompt === 'open') setCaseInfo(await api.openCase({ path: p }));
-      else if (prompt === 'save') setCaseInfo(await api.saveCase({ path: p }), false);
-      else if (prompt === 'import') {
+      if (prompt === 'open') {
+        if (!(await openPath(p))) return;
+      } else if (prompt === 'save') {
+        if (!(await saveTo(p, false))) return;
+      } else if (prompt === 'import') {
         setPrompt(null);
         await importPaths(p.split('\n').map((s) => s.trim()).filter(Boolean));
         return;
@@ -216,7 +253,9 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
             e.target.value = '';
             if (!f) return;
             try {
+              if (!(await mayReplace('Open another case'))) return;
               setCaseInfo(await api.openCaseFile(f));
+              setJob(null);
               setPrompt(null);
             } catch (err) {
               report(err);
@@ -263,7 +302,16 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
         <h2>Case</h2>
         <dl className="facts">
           <dt>File</dt>
-          <dd data-testid="case-path">{caseInfo?.path ? cellText(caseInfo.path) : 'not saved yet'}</dd>
+          <dd data-testid="case-path">{caseInfo?.path ? cellText(caseInfo.path) : caseInfo?.uploadedCopy ? cellText(caseInfo.uploadedCopy) : 'not saved yet'}</dd>
+          {!caseInfo?.path && caseInfo?.uploadedCopy && (
+            <>
+              <dt />
+              <dd className="warn note" data-testid="case-upload-note">
+                An uploaded copy: it has no file on the server, and the upload is deleted when the workbench stops. Save as… keeps the
+                case in a folder on the server; Download keeps a copy on this computer.
+              </dd>
+            </>
+          )}
           <dt>Events</dt>
           <dd data-testid="case-events">{num(caseInfo?.events ?? 0)}</dd>
           <dt>Evidence files</dt>
@@ -271,7 +319,7 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
           <dt>Time span (UTC)</dt>
           <dd>{caseInfo?.firstTime ? `${isoUtc(caseInfo.firstTime)} — ${isoUtc(caseInfo.lastTime)}` : '—'}</dd>
           <dt>State</dt>
-          <dd>{caseInfo?.dirty ? 'unsaved changes' : 'saved'}</dd>
+          <dd data-testid="case-state">{caseState(caseInfo)}</dd>
         </dl>
         <div className="dropzone" data-testid="dropzone">
           Drop EVTX, XML, JSON/JSONL files or zip archives anywhere here to import them.
@@ -444,6 +492,15 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
       </section>
     </div>
   );
+}
+
+/** Whether the case's work is kept, in words. */
+function caseState(c: CaseInfo | null): string {
+  if (!c) return '';
+  if (c.dirty) return 'unsaved changes';
+  if (c.path) return 'saved';
+  if (c.uploadedCopy) return 'as uploaded: not saved on the server';
+  return c.sources === 0 ? 'empty' : 'not saved';
 }
 
 function baseName(p: string): string {

@@ -114,7 +114,7 @@ export function SqlScreen({ ctx }: { ctx: AppContext }) {
           <span className="muted small" data-testid="sql-status">
             {result
               ? `${num(result.rows.length)} rows${result.truncated ? ' (truncated)' : ''} · ${ms(result.elapsedMs)}`
-              : 'Read-only: SELECT, WITH, VALUES, EXPLAIN'}
+              : `Read-only: SELECT, WITH, VALUES, EXPLAIN${ctx.shell ? ` · time limit ${ctx.shell.sqlTimeLimitMs / 1000} s` : ''}`}
           </span>
         </div>
         {error && (

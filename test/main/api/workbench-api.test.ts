@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClientCaseBackend } from '../../../main/api/case-backend';
 import { ApiError, WorkbenchApi } from '../../../main/api/workbench-api';
 import { pageQuery, whereOf } from '../../../main/api/explorer-queries';
+import { tempDir } from '../../helpers/paths';
 
 /** Paths resolve from the repo root (dist/test/main/api -> four levels up). */
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -199,5 +200,110 @@ describe('WorkbenchApi on a real case', () => {
     await assert.rejects(api.dispatch('chooseEvidence', {}), ApiError);
     await assert.rejects(api.dispatch('startImport', {}), ApiError);
     await assert.rejects(api.dispatch('startImport', { uploadIds: ['nope'] }), ApiError);
+  });
+});
+
+describe('WorkbenchApi: where a case is saved, and analyst SQL that does not end', () => {
+  const dir = tempDir('api-save');
+  const evidence = path.join(dir, 'evidence');
+  let api: WorkbenchApi;
+  const refusedAs = (kind: ApiError['kind'], message: RegExp) => (e: unknown) =>
+    e instanceof ApiError && e.kind === kind && message.test(e.message);
+  const mode = (f: string) => statSync(f).mode & 0o777;
+
+  before(async () => {
+    mkdirSync(evidence);
+    // Evidence whose name ends like a case file: a Save as… to it must never replace it.
+    copyFileSync(path.join(LM, 'LM_wmiexec_impacket_sysmon_whoami.evtx'), path.join(evidence, 'whoami.wmicase'));
+    chmodSync(path.join(evidence, 'whoami.wmicase'), 0o644); // (copies keep the read-only corpus's mode)
+    api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', uploadsDir: path.join(dir, 'uploads'), sqlTimeLimitMs: 1000 });
+    await api.dispatch('startImport', { paths: [evidence] });
+    await api.idle();
+    assert.ok((await api.dispatch('caseInfo', {})).events > 0);
+  });
+  after(() => api.close());
+
+  it('stops a query that does not end after the time limit; the case answers meanwhile and saves after', { timeout: 60_000 }, async () => {
+    const t0 = performance.now();
+    const endless = api.dispatch('sqlQuery', { sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c' });
+    const stopped = assert.rejects(endless, refusedAs('refused', /^query stopped after 1 s\b/));
+    await new Promise((r) => setTimeout(r, 300));
+    const t1 = performance.now();
+    const info = await api.dispatch('caseInfo', {});
+    assert.ok(performance.now() - t1 < 500, `caseInfo took ${performance.now() - t1} ms while the query ran`);
+    assert.ok(info.events > 0);
+    await stopped;
+    assert.ok(performance.now() - t0 < 10_000);
+    const r = await api.dispatch('sqlQuery', { sql: 'SELECT COUNT(*) AS n FROM events' });
+    assert.equal(r.rows[0][0], info.events);
+    const saved = await api.dispatch('saveCase', { path: path.join(dir, 'after-endless.wmicase') });
+    assert.equal(saved.dirty, false);
+    assert.equal((await api.dispatch('shellInfo', {})).sqlTimeLimitMs, 1000, 'the screen can say what the limit is');
+  });
+
+  it('takes a statement after leading comments, and still only one read-only statement', async () => {
+    const example = "-- Read-only SQL over the case.\n-- Any event field: json_extract(data, '$.FieldName')\nSELECT event_id, COUNT(*) AS n\nFROM events GROUP BY 1";
+    assert.ok((await api.dispatch('sqlQuery', { sql: example })).rows.length > 0);
+    assert.deepEqual((await api.dispatch('sqlQuery', { sql: '/* a\n   block */ -- and a line\n\tVALUES (42)' })).rows, [[42]]);
+    for (const sql of ['-- x\nDELETE FROM events', '/* x */ DROP TABLE events', '-- x\n/* y */ WITH a AS (SELECT 1) DELETE FROM events', '-- x\nSELECT 1; DELETE FROM events', '/* x */ ; DELETE FROM events', '-- only a comment', '/* SELECT 1']) {
+      await assert.rejects(api.dispatch('sqlQuery', { sql }), ApiError, sql);
+    }
+    assert.ok((await api.dispatch('caseInfo', {})).events > 0);
+  });
+
+  it('writes case files readable by their owner only (0600), as uploads are', async () => {
+    const a = path.join(dir, 'owner-only.wmicase');
+    await api.dispatch('saveCase', { path: a });
+    assert.equal(mode(a), 0o600);
+  });
+
+  it('Save as asks before replacing a file, and never replaces a read-only file or evidence', async () => {
+    const a = path.join(dir, 'a.wmicase');
+    await api.dispatch('saveCase', { path: a });
+    const before = readFileSync(a);
+    await api.dispatch('saveQuery', { name: 'q', sql: 'SELECT 1' }); // (a change, so a replaced file would differ)
+    await assert.rejects(api.dispatch('saveCase', { path: a }), refusedAs('exists', /a\.wmicase already exists$/));
+    await assert.rejects(api.dispatch('saveCase', { path: path.join(dir, 'a') }), refusedAs('exists', /a\.wmicase already exists$/));
+    assert.ok(readFileSync(a).equals(before), 'not replaced without overwrite');
+    const saved = await api.dispatch('saveCase', { path: a, overwrite: true });
+    assert.equal(saved.path, a);
+    assert.ok(!readFileSync(a).equals(before));
+    assert.equal(mode(a), 0o600);
+    await api.dispatch('saveCase', {}); // (Save: its own file, no question)
+
+    const ro = path.join(dir, 'ro.wmicase');
+    writeFileSync(ro, 'an older case, kept read-only');
+    chmodSync(ro, 0o444);
+    await assert.rejects(api.dispatch('saveCase', { path: ro, overwrite: true }), refusedAs('refused', /read-only; it is never replaced/));
+    assert.equal(readFileSync(ro, 'utf8'), 'an older case, kept read-only');
+
+    const ev = path.join(evidence, 'whoami.wmicase');
+    const evBytes = readFileSync(ev);
+    await assert.rejects(api.dispatch('saveCase', { path: ev, overwrite: true }), refusedAs('refused', /evidence of this case; it is never replaced/));
+    assert.ok(readFileSync(ev).equals(evBytes), 'the evidence is unchanged');
+    assert.equal((await api.dispatch('caseInfo', {})).path, a, 'the case still belongs to its file');
+  });
+
+  it('a case opened from an upload has no file on the server: Save asks where, never into the uploads folder', async () => {
+    const src = path.join(dir, 'shared.wmicase');
+    await api.dispatch('saveCase', { path: src });
+    const up = await api.registerUpload('shared.wmicase', async (target) => {
+      copyFileSync(src, target);
+      return statSync(target).size;
+    });
+    const info = await api.dispatch('openCase', { path: api.uploadPath(up.uploadId) });
+    assert.equal(info.path, null);
+    assert.equal(info.uploadedCopy, 'shared.wmicase');
+    assert.equal(info.dirty, false);
+    await assert.rejects(api.dispatch('saveCase', {}), refusedAs('invalid-request', /choose where to save the case/));
+    const inUploads = path.join(path.dirname(api.uploadPath(up.uploadId)), 'kept.wmicase');
+    await assert.rejects(api.dispatch('saveCase', { path: inUploads }), refusedAs('refused', /uploads folder, which is deleted when the workbench stops/));
+    assert.ok(!existsSync(inUploads));
+    await assert.rejects(api.dispatch('saveCase', { path: api.uploadPath(up.uploadId), overwrite: true }), refusedAs('refused', /uploads folder/));
+    const home = path.join(dir, 'home.wmicase');
+    const saved = await api.dispatch('saveCase', { path: home });
+    assert.equal(saved.path, home);
+    assert.equal(saved.uploadedCopy, null);
+    assert.equal(saved.events, info.events);
   });
 });

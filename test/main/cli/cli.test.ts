@@ -1,7 +1,7 @@
 /** The command line as an analyst runs it: real processes, real files, exit codes. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI, corpus, tempDir } from '../../helpers/paths';
@@ -52,6 +52,27 @@ describe('wmi-workbench CLI', () => {
     const w = run('query', kase, 'DELETE FROM events');
     assert.equal(w.status, 1);
     assert.match(w.stderr, /only SELECT/);
+    assert.equal(statSync(kase).mode & 0o777, 0o600, 'the case file is readable by its owner only');
+    // Comments before the statement, as the SQL screen's example has them.
+    const c = run('query', kase, '-- events per id\n/* all of them */\nSELECT COUNT(*) AS n FROM events', '--json');
+    assert.equal(c.status, 0, c.stderr);
+    assert.equal(JSON.parse(c.stdout).rows[0].n, doc.stats.records);
+    assert.equal(run('query', kase, '-- no\nDELETE FROM events').status, 1);
+  });
+
+  it('query stops a statement that does not end after --time-limit seconds (30 by default)', () => {
+    const kase = path.join(dir, 'endless.wmicase');
+    assert.equal(run('scan', corpus('evtx', 'attack-samples', 'Persistence', 'wmighost_sysmon_20_21_1.evtx'), '--case', kase).status, 0);
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [CLI, 'query', kase, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c', '--time-limit', '1.5'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /query stopped after 1\.5 s/);
+    assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
+    for (const bad of ['0', '-1', 'soon', '']) {
+      const u = run('query', kase, 'SELECT 1', '--time-limit', bad);
+      assert.equal(u.status, 2, bad);
+      assert.match(u.stderr, /--time-limit takes a number of seconds/);
+    }
   });
 
   it('never writes an output over evidence: --json swallowing an evidence file, inputs, read-only files; --force for the rest', () => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeFileAtomic } from '../../../main/db/atomic-write';
 import { CaseClient } from '../../../main/db/case-client';
+import { afterLeadingComments } from '../../../main/db/case-db';
 import { isCaseFile } from '../../../main/db/case-file';
 import { corpus, tempDir } from '../../helpers/paths';
 
@@ -86,6 +87,23 @@ describe('case database', () => {
       'SELECT 1; DELETE FROM events',
       'CREATE TABLE t (a)',
     ]) {
+      await assert.rejects(client.readOnlyQuery(sql), Error, sql);
+    }
+    const [n] = await client.query('SELECT COUNT(*) AS n FROM events');
+    assert.ok(Number(n.n) > 1000, 'nothing was deleted');
+  });
+
+  it('takes comments before the statement as SQLite does, and the rules after them', async () => {
+    assert.equal(afterLeadingComments('  -- a\n\t/* b\n c */\r\n  SELECT 1'), 'SELECT 1');
+    assert.equal(afterLeadingComments('-- a /* not a block\nSELECT 1'), 'SELECT 1');
+    assert.equal(afterLeadingComments('/* a -- not a line */SELECT 1'), 'SELECT 1');
+    assert.equal(afterLeadingComments('-- only a comment'), '');
+    assert.equal(afterLeadingComments('/* unclosed SELECT 1'), '');
+    assert.equal(afterLeadingComments('\v SELECT 1'), '\v SELECT 1', 'not white space to SQLite');
+    const example = "-- Read-only SQL over the case. Tables: events, sources, rejected_records, event_raw; view event_fields.\n-- Any event field: json_extract(data, '$.FieldName')\nSELECT parent_image, image, COUNT(*) AS n\nFROM events\nWHERE parent_image LIKE '%\\wmiprvse.exe'\nGROUP BY 1, 2\nORDER BY n DESC\nLIMIT 100";
+    assert.ok((await client.readOnlyQuery(example)).rows.length > 0, 'the SQL screen example');
+    assert.deepEqual((await client.readOnlyQuery('/* x */ -- y\n  VALUES (1), (2)')).rows, [[1], [2]]);
+    for (const sql of ['-- x\nDELETE FROM events', '/* x */ DROP TABLE events', '-- x\nSELECT 1; DELETE FROM events', '/* */ ; DELETE FROM events', '/* SELECT */ PRAGMA query_only = OFF']) {
       await assert.rejects(client.readOnlyQuery(sql), Error, sql);
     }
     const [n] = await client.query('SELECT COUNT(*) AS n FROM events');

@@ -9,7 +9,9 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import initSqlJs from 'sql.js';
+import { readFile } from 'node:fs/promises';
 import { CaseClient, type ImportResult } from '../../../main/db/case-client';
+import { SnapshotQueries } from '../../../main/db/snapshot-queries';
 import type { DetectionResult } from '../../../shared/model/detection';
 import type { LedgerEntry } from '../../../shared/model/ledger';
 import { corpus, tempDir } from '../../helpers/paths';
@@ -167,6 +169,13 @@ describe('evidence imported twice is imported once', () => {
     const kase = path.join(dir, 'old.wmicase');
     writeFileSync(kase, old.export());
     old.close();
+    // Analyst SQL on the file itself (the `query` command's snapshot) sees the column too.
+    const queries = new SnapshotQueries(SnapshotQueries.ofFile(kase, (f) => readFile(f)));
+    try {
+      assert.deepEqual((await queries.query('SELECT id, duplicate_of FROM sources')).rows, [[1, null]]);
+    } finally {
+      await queries.close();
+    }
     const reopened = await CaseClient.open(kase);
     try {
       assert.equal((await reopened.ledger())[0].duplicateOf, undefined);

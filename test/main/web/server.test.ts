@@ -188,4 +188,29 @@ describe('web shell security', () => {
     assert.equal(dl.status, 200);
     assert.ok(dl.body.startsWith('SQLite format 3'));
   });
+
+  it('opens an uploaded case file as a copy with no file on the server; Save as asks before replacing (409, kind exists)', async () => {
+    const saved = path.join(tmp, 'to-upload.wmicase');
+    await api.dispatch('saveCase', { path: saved });
+    const same = await request(port, { method: 'POST', path: '/api/saveCase', headers: json(token), body: JSON.stringify({ path: saved }) });
+    assert.equal(same.status, 409);
+    assert.deepEqual(JSON.parse(same.body), { error: `${saved} already exists`, kind: 'exists' });
+    const opened = await request(port, {
+      method: 'POST',
+      path: '/api/open-upload?name=shared%20case.wmicase',
+      headers: { 'X-Workbench-Token': token, 'Content-Type': 'application/octet-stream' },
+      body: readFileSync(saved),
+    });
+    assert.equal(opened.status, 200, opened.body);
+    const info = JSON.parse(opened.body);
+    assert.equal(info.path, null, 'no home in the uploads folder');
+    assert.equal(info.uploadedCopy, 'shared case.wmicase');
+    assert.ok(info.events > 0);
+    const save = await request(port, { method: 'POST', path: '/api/saveCase', headers: json(token), body: '{}' });
+    assert.equal(save.status, 400);
+    assert.match(JSON.parse(save.body).error, /choose where to save the case/);
+    const dl = await request(port, { path: '/api/download-case', headers: { 'X-Workbench-Token': token } });
+    assert.equal(dl.status, 200);
+    assert.match(String(dl.headers['content-disposition']), /filename="shared_case\.wmicase"/);
+  });
 });
