@@ -91,8 +91,9 @@ function newId(): string {
 interface Job {
   status: ImportStatus;
   started: number;
-  /** When each file started parsing (for its rate). */
+  /** When each file started and ended parsing (for its rate), by its index in the import. */
   t0: Map<number, number>;
+  t1: Map<number, number>;
 }
 
 export class WorkbenchApi implements WorkbenchApiContract {
@@ -348,6 +349,7 @@ export class WorkbenchApi implements WorkbenchApiContract {
       status: { jobId, state: 'running', files: [], startedAt: new Date().toISOString(), elapsedMs: 0, records: 0, inputErrors: [] },
       started: Date.now(),
       t0: new Map(),
+      t1: new Map(),
     };
     this.jobs.set(jobId, job);
     while (this.jobs.size > MAX_JOBS_KEPT) this.jobs.delete(this.jobs.keys().next().value as string);
@@ -377,10 +379,12 @@ export class WorkbenchApi implements WorkbenchApiContract {
   private progress(job: Job, files: BackendProgress[]): void {
     const now = Date.now();
     job.status.files = files.map((p, i) => {
-      const key = i;
-      if (p.state !== 'queued' && !job.t0.has(key)) job.t0.set(key, now);
-      const t0 = job.t0.get(key);
-      const secs = t0 === undefined ? 0 : (now - t0) / 1000;
+      // A file's own parse time: from when it started to when it ended (or now, while it parses),
+      // as the importer reports them; seen here first when a backend does not report them.
+      if (p.state !== 'queued' && !job.t0.has(i)) job.t0.set(i, p.startedAt ?? now);
+      if ((p.state === 'done' || p.state === 'failed') && !job.t1.has(i)) job.t1.set(i, p.finishedAt ?? now);
+      const t0 = job.t0.get(i);
+      const elapsedMs = t0 === undefined ? 0 : Math.max(0, (job.t1.get(i) ?? now) - t0);
       return {
         path: p.path,
         archivePath: p.archivePath,
@@ -389,7 +393,8 @@ export class WorkbenchApi implements WorkbenchApiContract {
         errors: p.errors ?? 0,
         bytesDone: Math.min(p.bytes, p.size),
         bytesTotal: p.size,
-        rate: secs > 0.05 ? Math.round(p.records / secs) : 0,
+        rate: elapsedMs > 0 ? Math.round((p.records * 1000) / elapsedMs) : 0,
+        elapsedMs,
         state: p.state,
       };
     });

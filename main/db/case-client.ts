@@ -22,6 +22,9 @@ export interface FileProgress {
   state: 'queued' | 'parsing' | 'done' | 'failed';
   rejected?: number;
   errors?: number;
+  /** When its parse started and ended (epoch ms): a file's rate is over its own parse time. */
+  startedAt?: number;
+  finishedAt?: number;
 }
 
 export interface ImportProgress {
@@ -236,7 +239,10 @@ export class CaseClient {
           const onError = (e: Error) => reject(e);
           w.on('message', onMessage);
           w.on('error', onError);
-          if (task.type === 'task') f.state = 'parsing';
+          if (task.type === 'task') {
+            f.state = 'parsing';
+            f.startedAt ??= Date.now();
+          }
           w.postMessage(task);
         });
       /** Tasks spread over the workers, each worker taking the next task when it is done with one. */
@@ -285,6 +291,7 @@ export class CaseClient {
         const tasks = parse.map((sourceId): ParseTask => ({ type: 'task', sourceId, item: itemOf(sourceId), sha256: hashes.get(sourceId) }));
         await runAll(tasks, (task, m) => {
           const f = byId.get(task.sourceId)!;
+          f.finishedAt = Date.now();
           if (m.type === 'done') {
             entries.set(m.entry.id, m.entry);
             f.state = 'done';

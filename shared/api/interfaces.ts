@@ -155,8 +155,10 @@ export interface ImportFileProgress {
   errors: number;
   bytesDone: number;
   bytesTotal: number;
-  /** Records per second over the file so far. */
+  /** Records per second over the file's own parse time (frozen once the file is done). */
   rate: number;
+  /** Time spent parsing the file so far (its whole parse time once it is done). */
+  elapsedMs: number;
   state: 'queued' | 'parsing' | 'done' | 'failed';
 }
 

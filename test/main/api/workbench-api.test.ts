@@ -307,3 +307,46 @@ describe('WorkbenchApi: where a case is saved, and analyst SQL that does not end
     assert.equal(saved.events, info.events);
   });
 });
+
+describe('WorkbenchApi import progress', () => {
+  it("freezes a finished file's rate at its own parse time while other files parse", async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'wmiwb-rate-'));
+    const api = new WorkbenchApi({ factory: ClientCaseBackend.factory(), shell: 'web', uploadsDir: path.join(tmp, 'uploads') });
+    try {
+      const edge = path.join(CORPUS, 'evtx/parser-edge-cases');
+      // A small log first, then large ones that keep the import (and its progress reports) going after it.
+      const paths = [
+        path.join(LM, 'LM_wmiexec_impacket_sysmon_whoami.evtx'),
+        path.join(edge, 'security.evtx'),
+        path.join(edge, 'sysmon.evtx'),
+        path.join(edge, 'system.evtx'),
+        path.join(edge, 'sample-with-irregular-bool-values.evtx'),
+      ];
+      const { jobId } = await api.dispatch('startImport', { paths });
+      /** Per file, every (rate, elapsedMs) seen once it was done. */
+      const seen = paths.map(() => new Set<string>());
+      let doneWhileRunning = 0;
+      for (;;) {
+        const st = await api.dispatch('importStatus', { jobId });
+        st.files.forEach((f, i) => {
+          if (f.state !== 'done') return;
+          seen[i].add(`${f.rate} rec/s over ${f.elapsedMs} ms`);
+          if (st.state === 'running' && i === 0) doneWhileRunning++;
+        });
+        if (st.state !== 'running') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const st = await api.dispatch('importStatus', { jobId });
+      assert.equal(st.state, 'done', st.error);
+      assert.ok(doneWhileRunning > 1, 'the small log was seen done while the others parsed');
+      for (const [i, f] of st.files.entries()) {
+        assert.equal(seen[i].size, 1, `${path.basename(f.path)}: ${[...seen[i]].join(', ')}`);
+        assert.ok(f.records > 0 && f.elapsedMs > 0 && f.elapsedMs <= st.elapsedMs, `${path.basename(f.path)}: ${f.records} records in ${f.elapsedMs} ms of ${st.elapsedMs}`);
+        assert.equal(f.rate, Math.round((f.records * 1000) / f.elapsedMs));
+      }
+    } finally {
+      await api.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
