@@ -27,6 +27,10 @@ const VISIBLE = new Set<string>(EVENT_COLUMNS_VISIBLE);
  */
 const NOCASE_FACETS = new Set<string>(['image', 'parent_image', 'user_name']);
 const facetExpr = (name: string) => (NOCASE_FACETS.has(name) ? `events.${name} COLLATE NOCASE` : `events.${name}`);
+/** A facet value as its facet groups it (paths and account names without case). */
+export function facetValueKey(name: FacetName, v: unknown): unknown {
+  return typeof v === 'string' && NOCASE_FACETS.has(name) ? v.toLowerCase() : v;
+}
 const FACET_SET = new Set<string>(FACETS);
 
 export function isEventColumn(c: string): c is EventColumn {
@@ -54,6 +58,14 @@ export function likeLiteral(s: string): string {
   return s.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
+/**
+ * 100 ns units past the millisecond of an event's time (`time` keeps the source's digits, 0 to
+ * 9 of them, and `time_ms` is truncated to the millisecond): its 4th to 7th fractional digits,
+ * zero-padded; finer digits are dropped.
+ */
+const SUB_MS =
+  "(CASE WHEN instr(events.time, '.') > 0 THEN CAST(substr(replace(substr(events.time, instr(events.time, '.') + 4, 4), 'Z', '') || '0000', 1, 4) AS INTEGER) ELSE 0 END)";
+
 const TEXT_COLUMNS = ['host', 'channel', 'provider', 'image', 'parent_image', 'command_line', 'parent_command_line', 'user_name', 'message'];
 
 /** WHERE clause (without the keyword; '1' when empty) for a filter; `skipFacet` leaves that facet's selection out. */
@@ -80,12 +92,24 @@ export function whereOf(filter: EventFilter, skipFacet?: FacetName): SqlPart {
     parts.push(`(${ors.join(' OR ')})`);
   }
   if (filter.timeFrom !== undefined && filter.timeFrom !== null) {
-    parts.push('events.time_ms >= ?');
-    params.push(filter.timeFrom);
+    const sub = filter.timeFromSub ?? 0;
+    if (sub > 0) {
+      parts.push(`events.time_ms >= ? AND (events.time_ms > ? OR ${SUB_MS} >= ?)`);
+      params.push(filter.timeFrom, filter.timeFrom, sub);
+    } else {
+      parts.push('events.time_ms >= ?');
+      params.push(filter.timeFrom);
+    }
   }
   if (filter.timeTo !== undefined && filter.timeTo !== null) {
-    parts.push('events.time_ms < ?');
-    params.push(filter.timeTo);
+    const sub = filter.timeToSub ?? 0;
+    if (sub > 0) {
+      parts.push(`events.time_ms <= ? AND (events.time_ms < ? OR ${SUB_MS} < ?)`);
+      params.push(filter.timeTo, filter.timeTo, sub);
+    } else {
+      parts.push('events.time_ms < ?');
+      params.push(filter.timeTo);
+    }
   }
   for (const eq of filter.equals ?? []) {
     if (isEventColumn(eq.field)) {
@@ -117,6 +141,11 @@ export function whereOf(filter: EventFilter, skipFacet?: FacetName): SqlPart {
     params.push(...TEXT_COLUMNS.map(() => plain));
     ors.push(`events.data LIKE ? ESCAPE '!'`);
     params.push(inJson);
+    // A number is also an event id (4688 finds the 4688 events, not only texts holding 4688).
+    if (/^\d{1,9}$/.test(text)) {
+      ors.push('events.event_id = ?');
+      params.push(Number(text));
+    }
     parts.push(`(${ors.join(' OR ')})`);
   }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
@@ -190,7 +219,69 @@ export function facetQuery(filter: EventFilter, facet: FacetName, limit: number)
   };
 }
 
-export const TIME_SPAN_QUERY = 'SELECT MIN(time_ms) AS lo, MAX(time_ms) AS hi FROM events';
+/**
+ * Values of one facet containing a text (case-insensitive; an event id by its decimal
+ * form), with their counts under the filter without the facet's own selection: the exact
+ * value first, then the commonest.
+ */
+export function facetSearchQuery(filter: EventFilter, facet: FacetName, search: string, limit: number): SqlPart {
+  if (!FACET_SET.has(facet)) throw new Error('unknown facet');
+  const where = whereOf(filter, facet);
+  const text = facet === 'event_id' ? 'CAST(events.event_id AS TEXT)' : `events.${facet}`;
+  return {
+    sql: `SELECT events.${facet} AS v, COUNT(*) AS n FROM events WHERE ${where.sql} AND ${text} LIKE ? ESCAPE '!' GROUP BY ${facetExpr(facet)} ORDER BY (${text} = ? COLLATE NOCASE) DESC, n DESC, v ASC LIMIT ?`,
+    params: [...where.params, `%${likeLiteral(search)}%`, search, limit],
+  };
+}
+
+/** Counts of chosen values of one facet (a selection outside the top values still shows its count). */
+export function facetCountsQuery(filter: EventFilter, facet: FacetName, values: Array<string | number>): SqlPart {
+  if (!FACET_SET.has(facet)) throw new Error('unknown facet');
+  const where = whereOf(filter, facet);
+  return {
+    sql: `SELECT events.${facet} AS v, COUNT(*) AS n FROM events WHERE ${where.sql} AND ${facetExpr(facet)} IN (${values.map(() => '?').join(',')}) GROUP BY ${facetExpr(facet)}`,
+    params: [...where.params, ...values],
+  };
+}
+
+/**
+ * Event times outside [PLAUSIBLE_FROM, plausibleTo(now)) are outliers: a zeroed timestamp
+ * (1601-01-01, FILETIME 0) or a clock set far off. They are counted apart and kept out of
+ * the histogram's default window, so that one of them does not squeeze years of real events
+ * into one bar; the time filter still reaches them.
+ */
+export const PLAUSIBLE_FROM = Date.UTC(1990, 0, 1);
+export function plausibleTo(now: number): number {
+  return now + 366 * 86_400_000;
+}
+
+/** The first (or last) event time in [lo, hi), either end open; one row with `t`, or none. */
+export function edgeTimeQuery(edge: 'first' | 'last', lo: number | null, hi: number | null): SqlPart {
+  const parts = ['time_ms IS NOT NULL'];
+  const params: unknown[] = [];
+  if (lo !== null) {
+    parts.push('time_ms >= ?');
+    params.push(lo);
+  }
+  if (hi !== null) {
+    parts.push('time_ms < ?');
+    params.push(hi);
+  }
+  // ORDER BY ... LIMIT 1 is one seek in ix_events_time (MIN() with a WHERE would scan the range).
+  return { sql: `SELECT time_ms AS t FROM events WHERE ${parts.join(' AND ')} ORDER BY time_ms ${edge === 'first' ? 'ASC' : 'DESC'} LIMIT 1`, params };
+}
+
+/**
+ * Events matching a filter dated before `before` and from `after` on. The two time ranges
+ * (few rows) are read from ix_events_time and the filter tested on those rows only.
+ */
+export function outlierCountQuery(filter: EventFilter, before: number, after: number): SqlPart {
+  const where = whereOf(filter);
+  return {
+    sql: `SELECT COALESCE(SUM(events.time_ms < ?), 0) AS before, COALESCE(SUM(events.time_ms >= ?), 0) AS after FROM events WHERE (events.time_ms < ? OR events.time_ms >= ?) AND ${where.sql}`,
+    params: [before, after, before, after, ...where.params],
+  };
+}
 
 const NICE_STEPS = [
   1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
@@ -206,11 +297,12 @@ export function bucketWidth(lo: number, hi: number, buckets: number): number {
   return Math.ceil(raw / 31_536_000_000) * 31_536_000_000;
 }
 
-export function histogramQuery(filter: EventFilter, origin: number, width: number): SqlPart {
+/** Event counts per bucket of `width` ms from `origin`, over the window [from, to). */
+export function histogramQuery(filter: EventFilter, origin: number, width: number, from: number, to: number): SqlPart {
   const where = whereOf(filter);
   return {
-    sql: `SELECT CAST((events.time_ms - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM events WHERE events.time_ms IS NOT NULL AND ${where.sql} GROUP BY b ORDER BY b`,
-    params: [origin, width, ...where.params],
+    sql: `SELECT CAST((events.time_ms - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM events WHERE events.time_ms >= ? AND events.time_ms < ? AND ${where.sql} GROUP BY b ORDER BY b`,
+    params: [origin, width, from, to, ...where.params],
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EVENT_COLUMNS_VISIBLE, FACETS, type ApiMethod, type ApiRequest } from '../../shared/api/interfaces';
+import { MAX_EPOCH_MS, MIN_EPOCH_MS } from '../../shared/model/utc-time';
 
 /** Limits on what a request may carry. */
 export const LIMITS = {
@@ -37,7 +38,9 @@ const dataColumn = z
   .regex(/^data\./)
   .refine((s) => FIELD_NAME.test(s.slice(5)), 'invalid event field name');
 export const columnRef = z.union([eventColumn, dataColumn]);
-const epochMs = z.number().int().min(-62_135_596_800_000).max(253_402_300_799_999);
+const epochMs = z.number().int().min(MIN_EPOCH_MS).max(MAX_EPOCH_MS);
+/** 100 ns units past a bound's millisecond. */
+const subMs = z.number().int().min(0).max(9999);
 
 const facetSelection = z
   .object(
@@ -53,7 +56,9 @@ export const eventFilter = z
     parentImages: z.array(z.string().min(1).max(260)).max(LIMITS.filterValues).optional(),
     text: z.string().max(LIMITS.text).optional(),
     timeFrom: epochMs.nullable().optional(),
+    timeFromSub: subMs.nullable().optional(),
     timeTo: epochMs.nullable().optional(),
+    timeToSub: subMs.nullable().optional(),
     equals: z.array(z.object({ field: columnRef, value: cellValue }).strict()).max(LIMITS.equals).optional(),
   })
   .strict();
@@ -93,7 +98,20 @@ export const requestSchemas = {
     .strict(),
   facets: z.object({ filter: eventFilter, limit: z.number().int().min(1).max(LIMITS.facetValues).optional() }).strict(),
   histogram: z
-    .object({ filter: eventFilter, buckets: z.number().int().min(1).max(LIMITS.histogramBuckets).optional() })
+    .object({
+      filter: eventFilter,
+      buckets: z.number().int().min(1).max(LIMITS.histogramBuckets).optional(),
+      // (to may be one past the last millisecond the filter accepts: a window ending after 9999-12-31T23:59:59.999)
+      view: z.object({ from: epochMs.nullable(), to: z.number().int().min(MIN_EPOCH_MS).max(MAX_EPOCH_MS + 1).nullable() }).strict().optional(),
+    })
+    .strict(),
+  facetValues: z
+    .object({
+      facet: z.enum(FACETS),
+      filter: eventFilter,
+      search: z.string().max(LIMITS.text),
+      limit: z.number().int().min(1).max(LIMITS.facetValues).optional(),
+    })
     .strict(),
   eventDetail: z.object({ id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).strict(),
   fieldNames: empty,

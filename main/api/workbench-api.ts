@@ -18,6 +18,9 @@ import {
   type EventFilter,
   type FacetName,
   type FacetsResponse,
+  type FacetValuesRequest,
+  type FacetValuesResponse,
+  type HistogramRequest,
   type HistogramResponse,
   type ImportStatus,
   type PageRequest,
@@ -36,12 +39,18 @@ import type { BackendProgress, CaseBackend, CaseBackendFactory } from './case-ba
 import {
   bucketWidth,
   countQuery,
+  edgeTimeQuery,
+  facetCountsQuery,
   facetQuery,
+  facetSearchQuery,
+  facetValueKey,
   FIELD_NAMES_QUERY,
   histogramQuery,
+  outlierCountQuery,
   pageIdsQuery,
+  PLAUSIBLE_FROM,
+  plausibleTo,
   rowsByIdQuery,
-  TIME_SPAN_QUERY,
 } from './explorer-queries';
 import { ApiValidationError, LIMITS, validateRequest } from './validation';
 
@@ -456,24 +465,72 @@ export class WorkbenchApi implements WorkbenchApiContract {
     for (const f of FACETS as readonly FacetName[]) {
       const q = facetQuery(req.filter, f, req.limit ?? 50);
       out[f] = (await db.query(q.sql, q.params)).map((r) => ({ value: cell(r.v) as string | number | null, count: Number(r.n) }));
+      // Selected values outside the top ones are listed too (found through facetValues), with their counts.
+      const key = (v: unknown) => facetValueKey(f, v);
+      const listed = new Set(out[f].map((v) => key(v.value)));
+      const missing = (req.filter.facets?.[f] ?? []).filter((v) => !listed.has(key(v)));
+      if (missing.length) {
+        const c = facetCountsQuery(req.filter, f, missing);
+        const counts = new Map((await db.query(c.sql, c.params)).map((r) => [key(cell(r.v)), Number(r.n)]));
+        for (const v of missing) out[f].push({ value: v, count: counts.get(key(v)) ?? 0 });
+      }
     }
     if (this.facetCache.size > 50) this.facetCache.clear();
     this.facetCache.set(key, out);
     return { facets: out, elapsedMs: performance.now() - t0 };
   }
 
-  async histogram(req: { filter: EventFilter; buckets?: number }): Promise<HistogramResponse> {
+  /** The first or last event time in [lo, hi) (either end open), or null. */
+  private async edgeTime(db: CaseBackend, edge: 'first' | 'last', lo: number | null, hi: number | null): Promise<number | null> {
+    const q = edgeTimeQuery(edge, lo, hi);
+    const t = (await db.query(q.sql, q.params))[0]?.t;
+    return t === null || t === undefined ? null : Number(t);
+  }
+
+  async histogram(req: HistogramRequest): Promise<HistogramResponse> {
     const t0 = performance.now();
     const db = await this.db();
-    const span = (await db.query(TIME_SPAN_QUERY))[0];
-    const lo = span?.lo === null || span?.lo === undefined ? null : Number(span.lo);
-    const hi = span?.hi === null || span?.hi === undefined ? null : Number(span.hi);
-    if (lo === null || hi === null) return { buckets: [], bucketMs: 0, minTime: null, maxTime: null, elapsedMs: performance.now() - t0 };
-    const width = bucketWidth(lo, hi, req.buckets ?? 120);
-    const origin = Math.floor(lo / width) * width;
-    const q = histogramQuery(req.filter, origin, width);
+    const pFrom = PLAUSIBLE_FROM;
+    const pTo = plausibleTo(Date.now());
+    // The case's span without outliers, or with them when it has nothing else.
+    let minTime = await this.edgeTime(db, 'first', pFrom, pTo);
+    let maxTime = minTime === null ? null : await this.edgeTime(db, 'last', pFrom, pTo);
+    if (minTime === null) {
+      minTime = await this.edgeTime(db, 'first', null, null);
+      maxTime = await this.edgeTime(db, 'last', null, null);
+    }
+    const oq = outlierCountQuery(req.filter, pFrom, pTo);
+    const o = (await db.query(oq.sql, oq.params))[0];
+    const outliers = { before: Number(o?.before ?? 0), after: Number(o?.after ?? 0), from: pFrom, to: pTo };
+    if (minTime === null || maxTime === null) {
+      return { buckets: [], bucketMs: 0, viewFrom: null, viewTo: null, minTime: null, maxTime: null, outliers, elapsedMs: performance.now() - t0 };
+    }
+    // The window: as asked, an open end reaching the last (first) plausible event on that side, else any event.
+    let from = req.view?.from ?? null;
+    let to = req.view?.to ?? null;
+    if (from === null && to === null) {
+      from = minTime;
+      to = maxTime + 1;
+    } else if (from === null) {
+      from = (await this.edgeTime(db, 'first', pFrom, to)) ?? (await this.edgeTime(db, 'first', null, to)) ?? to! - 1;
+    } else if (to === null) {
+      const last = (await this.edgeTime(db, 'last', from, pTo)) ?? (await this.edgeTime(db, 'last', from, null));
+      to = last === null ? from + 1 : last + 1;
+    }
+    if (to! <= from) to = from + 1;
+    const width = bucketWidth(from, to! - 1, req.buckets ?? 120);
+    const origin = Math.floor(from / width) * width;
+    const q = histogramQuery(req.filter, origin, width, from, to!);
     const buckets = (await db.query(q.sql, q.params)).map((r) => ({ start: origin + Number(r.b) * width, count: Number(r.n) }));
-    return { buckets, bucketMs: width, minTime: lo, maxTime: hi, elapsedMs: performance.now() - t0 };
+    return { buckets, bucketMs: width, viewFrom: from, viewTo: to!, minTime, maxTime, outliers, elapsedMs: performance.now() - t0 };
+  }
+
+  async facetValues(req: FacetValuesRequest): Promise<FacetValuesResponse> {
+    const t0 = performance.now();
+    const db = await this.db();
+    const q = facetSearchQuery(req.filter, req.facet, req.search.trim(), req.limit ?? 50);
+    const values = (await db.query(q.sql, q.params)).map((r) => ({ value: cell(r.v) as string | number | null, count: Number(r.n) }));
+    return { values, elapsedMs: performance.now() - t0 };
   }
 
   async eventDetail(req: { id: number }): Promise<EventDetail> {

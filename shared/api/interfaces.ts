@@ -37,7 +37,9 @@ export interface FieldEquals {
 
 /**
  * An explorer filter. Values inside one facet are OR-ed, everything else is AND-ed.
- * Times are epoch milliseconds (UTC), half-open [timeFrom, timeTo).
+ * Times are epoch milliseconds (UTC), half-open [timeFrom, timeTo); `timeFromSub` and
+ * `timeToSub` add 100 ns units (0–9999) to a bound, for times typed to the precision EVTX
+ * records carry. Event times are compared at 100 ns (finer digits dropped).
  */
 export interface EventFilter {
   facets?: Partial<Record<FacetName, Array<string | number>>>;
@@ -46,7 +48,9 @@ export interface EventFilter {
   /** Case-insensitive substring over the event's fields, message and indexed columns. */
   text?: string;
   timeFrom?: number | null;
+  timeFromSub?: number | null;
   timeTo?: number | null;
+  timeToSub?: number | null;
   equals?: FieldEquals[];
 }
 
@@ -103,13 +107,48 @@ export interface FacetsResponse {
   elapsedMs: number;
 }
 
+export interface HistogramRequest {
+  filter: EventFilter;
+  buckets?: number;
+  /**
+   * The window to count in, [from, to) epoch ms; an open end reaches the case's last (first)
+   * event on that side that is not an outlier, or any event when there is none. No window:
+   * the case's span without outliers.
+   */
+  view?: { from: number | null; to: number | null };
+}
+
 export interface HistogramResponse {
-  /** Bucket start times (epoch ms) and counts; buckets are `bucketMs` wide. */
+  /** Bucket start times (epoch ms) and counts of the events in the window; buckets are `bucketMs` wide. */
   buckets: Array<{ start: number; count: number }>;
   bucketMs: number;
-  /** The time span of the whole case (not only the filter), for the brush. */
+  /** The window counted, [viewFrom, viewTo) epoch ms (null when the case has no timed event). */
+  viewFrom: number | null;
+  viewTo: number | null;
+  /** The time span of the whole case without its outliers (not only the filter): the window when none is asked for. */
   minTime: number | null;
   maxTime: number | null;
+  /**
+   * Events matching the filter dated before `from` (1990) or from `to` on (a year past the
+   * analysis time): zeroed timestamps (1601-01-01) and wrong clocks. They stay out of the
+   * default window so they do not squeeze the real timeline into one bar.
+   */
+  outliers: { before: number; after: number; from: number; to: number };
+  elapsedMs: number;
+}
+
+export interface FacetValuesRequest {
+  facet: FacetName;
+  /** The explorer filter; the facet's own selection is left out, as in `facets`. */
+  filter: EventFilter;
+  /** Case-insensitive substring of the value (of its decimal form for event ids). */
+  search: string;
+  limit?: number;
+}
+
+export interface FacetValuesResponse {
+  /** Matching values with their counts: an exact match first, then by count. */
+  values: FacetValue[];
   elapsedMs: number;
 }
 
@@ -205,7 +244,9 @@ export interface WorkbenchApiContract {
   ledger(req: Record<string, never>): Promise<{ entries: LedgerEntry[] }>;
   eventsPage(req: PageRequest): Promise<PageResponse>;
   facets(req: { filter: EventFilter; limit?: number }): Promise<FacetsResponse>;
-  histogram(req: { filter: EventFilter; buckets?: number }): Promise<HistogramResponse>;
+  histogram(req: HistogramRequest): Promise<HistogramResponse>;
+  /** Values of one facet matching a typed text, from the whole case (not only the top values `facets` gives). */
+  facetValues(req: FacetValuesRequest): Promise<FacetValuesResponse>;
   eventDetail(req: { id: number }): Promise<EventDetail>;
   fieldNames(req: Record<string, never>): Promise<FieldNamesResponse>;
   sqlQuery(req: { sql: string; maxRows?: number }): Promise<SqlResult>;

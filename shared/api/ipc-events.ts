@@ -20,6 +20,7 @@ export const IPC_CHANNELS = {
   eventsPage: 'wmi:events-page',
   facets: 'wmi:facets',
   histogram: 'wmi:histogram',
+  facetValues: 'wmi:facet-values',
   eventDetail: 'wmi:event-detail',
   fieldNames: 'wmi:field-names',
   sqlQuery: 'wmi:sql-query',

@@ -110,7 +110,15 @@ export async function bench(): Promise<void> {
   await time('facet counts again (cached per filter)', null, () => api.dispatch('facets', { filter: {} }));
   await time('facet counts (7 facets, host filter)', null, () => api.dispatch('facets', { filter: { facets: { host: [host] } } }));
   await time('histogram (160 buckets, unfiltered)', null, () => api.dispatch('histogram', { filter: {}, buckets: 160 }));
+  await time('histogram (host filter)', null, () => api.dispatch('histogram', { filter: { facets: { host: [host] } }, buckets: 160 }));
+  await time('histogram (text filter "task-42 ")', null, () => api.dispatch('histogram', { filter: { text: 'task-42 ' }, buckets: 160 }));
+  const day = Date.parse('2024-01-15T00:00:00Z');
+  await time('histogram (a one-hour window)', null, () => api.dispatch('histogram', { filter: {}, buckets: 160, view: { from: day, to: day + 3_600_000 } }));
   await time('full-text search "task-42 "', null, () => page({ text: 'task-42 ' }));
+  await time('full-text search "4688" (also an event id)', null, () => page({ text: '4688' }));
+  await time('facet search event_id "46"', null, () => api.dispatch('facetValues', { facet: 'event_id', filter: {}, search: '46' }));
+  await time('facet search image "power"', null, () => api.dispatch('facetValues', { facet: 'image', filter: {}, search: 'power' }));
+  await time('time filter to 100 ns (first page + count)', null, () => page({ timeFrom: day, timeFromSub: 1234, timeTo: day + 3_600_000, timeToSub: 5 }));
   process.stdout.write(`(host filter matched ${filtered.total.toLocaleString('en-US')} events)\n`);
   await api.close();
 }

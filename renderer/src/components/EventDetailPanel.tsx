@@ -1,8 +1,10 @@
 /**
  * Every field of one event, the indexed columns, and the original record. Each value can be
- * pivoted on: "events with this value" (a new filter) or added to the current filter.
+ * pivoted on: "events with this value" (a new filter) or added to the current filter. The
+ * pivot buttons show on hover and on keyboard focus (Tab reaches them). ✕ or Escape closes
+ * the panel; its header wraps and truncates, so ✕ stays in view whatever the channel's length.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Cell, ColumnRef, EventDetail } from '../../../shared/api/interfaces';
 import { EVENT_COLUMNS_VISIBLE } from '../../../shared/api/interfaces';
 import { api } from '../api/client';
@@ -14,7 +16,8 @@ const MAX_VALUE = 20_000;
 
 interface Props {
   id: number;
-  onClose(): void;
+  /** `hadFocus`: focus was inside the panel (the owner puts it back where the panel was opened from). */
+  onClose(hadFocus: boolean): void;
   onPivot(field: ColumnRef, value: Cell, mode: 'pivot' | 'add'): void;
   onError(e: unknown): void;
 }
@@ -34,21 +37,41 @@ function Value({ v }: { v: string }) {
 }
 
 function PivotButtons({ field, value, onPivot }: { field: ColumnRef; value: Cell; onPivot: Props['onPivot'] }) {
+  const name = field.startsWith('data.') ? field.slice(5) : field;
   return (
     <span className="pivots">
-      <button className="icon" title="Events with this value" data-testid="pivot" onClick={() => onPivot(field, value, 'pivot')}>
+      <button className="icon" title="Events with this value" aria-label={`Events with this ${name}`} data-testid="pivot" onClick={() => onPivot(field, value, 'pivot')}>
         ⇢
       </button>
-      <button className="icon" title="Add to the current filter" onClick={() => onPivot(field, value, 'add')}>
+      <button className="icon" title="Add to the current filter" aria-label={`Add this ${name} to the filter`} data-testid="pivot-add" onClick={() => onPivot(field, value, 'add')}>
         +
       </button>
     </span>
   );
 }
 
+/** Keys typed into a field or a popover are theirs: Escape there does not close the panel. */
+function ownsEscape(t: EventTarget | null): boolean {
+  if (!(t instanceof Element)) return false;
+  return !!t.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"], .popover');
+}
+
 export function EventDetailPanel({ id, onClose, onPivot, onError }: Props) {
   const [d, setD] = useState<EventDetail | null>(null);
   const [tab, setTab] = useState<'fields' | 'record'>('fields');
+  const panel = useRef<HTMLElement>(null);
+  const close = () => onClose(!!panel.current?.contains(document.activeElement));
+  const closeRef = useRef(close);
+  closeRef.current = close;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || ownsEscape(e.target)) return;
+      e.preventDefault();
+      closeRef.current();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   useEffect(() => {
     let live = true;
     setD(null);
@@ -59,17 +82,13 @@ export function EventDetailPanel({ id, onClose, onPivot, onError }: Props) {
   }, [id, onError]);
 
   return (
-    <aside className="detail" data-testid="event-detail">
+    <aside className="detail" data-testid="event-detail" ref={panel} aria-label={`Event ${id}`}>
       <div className="detail-head">
-        <strong>Event {id}</strong>
-        {d && (
-          <span className="muted small">
-            {' '}
-            {isoUtc(d.columns.time)} UTC · {cellText(d.columns.channel)} · {cellText(d.columns.event_id)}
-          </span>
-        )}
-        <span className="spacer" />
-        <button className="icon" onClick={onClose} title="Close">
+        <div className="detail-title" data-testid="detail-title">
+          <strong>Event {id}</strong>
+          {d && <span className="detail-meta muted small" title={head(d).slice(0, 2000)}>{head(d)}</span>}
+        </div>
+        <button className="icon detail-close" onClick={close} title="Close (Esc)" aria-label="Close the event details" data-testid="detail-close">
           ✕
         </button>
       </div>
@@ -147,6 +166,11 @@ export function EventDetailPanel({ id, onClose, onPivot, onError }: Props) {
       )}
     </aside>
   );
+}
+
+/** The header line: time, channel, event id (evidence text, shown as text and capped). */
+function head(d: EventDetail): string {
+  return `${isoUtc(d.columns.time)} UTC · ${cellText(d.columns.channel, 300)} · ${cellText(d.columns.event_id)}`;
 }
 
 /** Raw text keeps its line breaks (and tabs); other hidden characters become visible escapes. */

@@ -61,12 +61,3 @@ export function bytes(n: number): string {
 export function ms(n: number): string {
   return n < 1000 ? `${n.toFixed(0)} ms` : `${(n / 1000).toFixed(2)} s`;
 }
-
-/** Parse `YYYY-MM-DD[ HH:MM[:SS[.mmm]]]` typed by the analyst as UTC; NaN when it does not parse. */
-export function parseUtc(s: string): number {
-  const t = s.trim();
-  if (!t) return NaN;
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?\s*(?:Z|UTC)?$/i.exec(t);
-  if (!m) return NaN;
-  return Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[2] && m[2].length === 5 ? ':00' : ''}Z`);
-}

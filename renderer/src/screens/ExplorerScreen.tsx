@@ -1,7 +1,9 @@
 /**
- * Events explorer: a virtualized table paging from SQL, facets with counts that combine,
- * one-click parent-process filters, full-text search, a time histogram with a brush, a
- * column chooser (any event field), and the event detail panel with pivots.
+ * Events explorer: a virtualized table paging from SQL (keyboard: the rows take focus, Enter
+ * opens one), facets with counts that combine and a search over each facet's values in the
+ * whole case, one-click parent-process filters, full-text search, a time histogram with a
+ * brush that zooms to the range selected and From/To fields to 100 ns, a column chooser (any
+ * event field), and the event detail panel with pivots.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type {
@@ -10,17 +12,19 @@ import type {
   EventFilter,
   FacetName,
   FacetsResponse,
+  FacetValue,
   FieldEquals,
   HistogramResponse,
   SortDir,
 } from '../../../shared/api/interfaces';
+import { formatUtcInstant, MAX_EPOCH_MS, MIN_EPOCH_MS } from '../../../shared/model/utc-time';
 import { EVENT_COLUMNS_VISIBLE, FACETS, PARENT_PRESETS } from '../../../shared/api/interfaces';
 import type { AppContext } from '../App';
 import { api } from '../api/client';
-import { Histogram } from '../components/Histogram';
+import { Histogram, type TimeRange } from '../components/Histogram';
 import { EventDetailPanel } from '../components/EventDetailPanel';
-import { VirtualTable, type TableColumn } from '../components/VirtualTable';
-import { cellText, isoUtc, ms, num, utcMs } from '../lib/format';
+import { VirtualTable, type TableColumn, type TableHandle } from '../components/VirtualTable';
+import { cellText, isoUtc, ms, num } from '../lib/format';
 
 const PAGE = 200;
 const DEFAULT_COLUMNS: ColumnRef[] = ['time', 'host', 'channel', 'event_id', 'image', 'parent_image', 'command_line', 'user_name'];
@@ -32,6 +36,15 @@ const FACET_LABEL: Record<FacetName, string> = {
   image: 'Image',
   parent_image: 'Parent image',
   user_name: 'User',
+};
+const FACET_FIND: Record<FacetName, string> = {
+  host: 'Find a host…',
+  channel: 'Find a channel…',
+  provider: 'Find a provider…',
+  event_id: 'Find an event id…',
+  image: 'Find an image…',
+  parent_image: 'Find a parent image…',
+  user_name: 'Find a user…',
 };
 const WIDTH: Partial<Record<string, number>> = {
   time: 222,
@@ -60,6 +73,30 @@ function label(c: ColumnRef): string {
   return c.startsWith('data.') ? c.slice(5) : c;
 }
 
+type View = { from: number | null; to: number | null } | null;
+
+/** The histogram window a time filter zooms to: the range itself (open ends reach the case's edges). */
+function viewOf(f: EventFilter): View {
+  if (f.timeFrom == null && f.timeTo == null) return null;
+  return { from: f.timeFrom ?? null, to: f.timeTo == null ? null : f.timeTo + (f.timeToSub ? 1 : 0) };
+}
+
+function rangeOf(f: EventFilter): TimeRange {
+  return {
+    from: f.timeFrom == null ? null : { ms: f.timeFrom, sub: f.timeFromSub ?? 0 },
+    to: f.timeTo == null ? null : { ms: f.timeTo, sub: f.timeToSub ?? 0 },
+  };
+}
+
+function withRange(f: EventFilter, r: TimeRange): EventFilter {
+  const { timeFrom: _a, timeFromSub: _b, timeTo: _c, timeToSub: _d, ...rest } = f;
+  return {
+    ...rest,
+    ...(r.from ? { timeFrom: r.from.ms, ...(r.from.sub ? { timeFromSub: r.from.sub } : {}) } : {}),
+    ...(r.to ? { timeTo: r.to.ms, ...(r.to.sub ? { timeToSub: r.to.sub } : {}) } : {}),
+  };
+}
+
 function hasFilter(f: EventFilter): boolean {
   return (
     Object.values(f.facets ?? {}).some((v) => v && v.length > 0) ||
@@ -80,9 +117,11 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
   const [pagesVersion, setPagesVersion] = useState(0);
   const [facets, setFacets] = useState<FacetsResponse | null>(null);
   const [hist, setHist] = useState<HistogramResponse | null>(null);
+  const [view, setView] = useState<View>(() => viewOf(filter));
   const [selected, setSelected] = useState<number | null>(null);
   const [search, setSearch] = useState(filter.text ?? '');
   const [chooser, setChooser] = useState(false);
+  const table = useRef<TableHandle>(null);
   const pages = useRef(new Map<number, Cell[][]>());
   const inflight = useRef(new Set<number>());
   const key = useMemo(() => JSON.stringify({ filter, columns, sort, caseVersion }), [filter, columns, sort, caseVersion]);
@@ -120,19 +159,52 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
     void loadPage(0);
   }, [key, loadPage]);
 
-  // Facets and the histogram follow the filter (not columns or sort), a little later.
+  // Facets follow the filter (not columns or sort), a little later.
   useEffect(() => {
     let live = true;
     const t = setTimeout(() => {
       api.facets({ filter, limit: 50 }).then((r) => live && setFacets(r), report);
-      const { timeFrom: _f, timeTo: _t, ...rest } = filter;
-      api.histogram({ filter: rest, buckets: 160 }).then((r) => live && setHist(r), report);
     }, 30);
     return () => {
       live = false;
       clearTimeout(t);
     };
   }, [filter, caseVersion, report]);
+
+  // A new time filter zooms the histogram to it; clearing it shows the whole case again.
+  const { timeFrom, timeTo, timeToSub } = filter;
+  useEffect(() => {
+    const next = viewOf({ timeFrom, timeTo, timeToSub });
+    setView((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+  }, [timeFrom, timeTo, timeToSub]);
+
+  // The histogram counts every event of its window under the rest of the filter.
+  const { timeFrom: _f, timeFromSub: _fs, timeTo: _t, timeToSub: _ts, ...untimed } = filter;
+  const histKey = JSON.stringify({ untimed, view });
+  useEffect(() => {
+    let live = true;
+    const req = JSON.parse(histKey) as { untimed: EventFilter; view: View };
+    const t = setTimeout(() => {
+      api.histogram({ filter: req.untimed, buckets: 160, ...(req.view ? { view: req.view } : {}) }).then((r) => live && setHist(r), report);
+    }, 30);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [histKey, caseVersion, report]);
+
+  const zoomOut = () => {
+    if (!hist || hist.viewFrom === null || hist.viewTo === null || hist.minTime === null || hist.maxTime === null) return setView(null);
+    const span = hist.viewTo - hist.viewFrom;
+    const [fullFrom, fullTo] = [hist.minTime, hist.maxTime + 1];
+    let a = hist.viewFrom - 1.5 * span;
+    let b = hist.viewTo + 1.5 * span;
+    // Not past the case's span on a side the window was inside of.
+    if (hist.viewFrom >= fullFrom) a = Math.max(a, fullFrom);
+    if (hist.viewTo <= fullTo) b = Math.min(b, fullTo);
+    if (a <= fullFrom && b >= fullTo) return setView(null);
+    setView({ from: Math.max(MIN_EPOCH_MS, Math.floor(a)), to: Math.min(MAX_EPOCH_MS + 1, Math.ceil(b)) });
+  };
 
   const onRange = useCallback(
     (first: number, last: number) => {
@@ -182,9 +254,10 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
   }
   if (filter.text?.trim()) chips.push({ label: `text ∋ ${cellText(filter.text, 80)}`, remove: () => setFilter({ ...filter, text: '' }) });
   if (filter.timeFrom != null || filter.timeTo != null) {
+    const r = rangeOf(filter);
     chips.push({
-      label: `time ∈ [${utcMs(filter.timeFrom ?? null) || '…'}, ${utcMs(filter.timeTo ?? null) || '…'}) UTC`,
-      remove: () => setFilter({ ...filter, timeFrom: null, timeTo: null }),
+      label: `time ∈ [${r.from ? formatUtcInstant(r.from.ms, r.from.sub) : '…'}, ${r.to ? formatUtcInstant(r.to.ms, r.to.sub) : '…'}) UTC`,
+      remove: () => setFilter(withRange(filter, { from: null, to: null })),
     });
   }
 
@@ -246,9 +319,15 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
       )}
       <Histogram
         data={hist}
-        range={{ from: filter.timeFrom ?? null, to: filter.timeTo ?? null }}
-        onBrush={(from, to) => setFilter({ ...filter, timeFrom: from, timeTo: to })}
-        onClear={() => setFilter({ ...filter, timeFrom: null, timeTo: null })}
+        range={rangeOf(filter)}
+        zoomed={view !== null}
+        onRange={(r) => {
+          const next = withRange(filter, r);
+          setFilter(next);
+          setView(viewOf(next)); // (also when the range is the one already filtered on, after a zoom out)
+        }}
+        onZoomOut={zoomOut}
+        onResetZoom={() => setView(null)}
       />
       <div className="explorer-body">
         <aside className="facets" data-testid="facets">
@@ -258,13 +337,17 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
               name={f}
               values={facets?.facets[f] ?? []}
               selected={filter.facets?.[f] ?? []}
+              filter={filter}
               onToggle={(v) => toggleFacet(f, v)}
+              onError={report}
             />
           ))}
           {facets && <div className="muted small pad">facets in {ms(facets.elapsedMs)}</div>}
         </aside>
         <VirtualTable
           testId="events-table"
+          label="Events"
+          handle={table}
           columns={tableColumns}
           count={total}
           getRow={getRow}
@@ -274,35 +357,98 @@ export function ExplorerScreen({ ctx }: { ctx: AppContext }) {
           onRange={onRange}
           version={pagesVersion}
           onRowClick={(_i, row) => setSelected(Number(row[0]))}
+          onCurrentChange={(_i, row) => {
+            // With the detail panel open, it follows the row the keyboard moves to.
+            if (selected !== null && row) setSelected(Number(row[0]));
+          }}
           sort={{ key: sort.column, dir: sort.dir }}
           onSort={(k) =>
             setSort((s) => (s.column === k ? { column: k as ColumnRef, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { column: k as ColumnRef, dir: 'asc' }))
           }
         />
-        {selected !== null && <EventDetailPanel id={selected} onClose={() => setSelected(null)} onPivot={pivot} onError={report} />}
+        {selected !== null && (
+          <EventDetailPanel
+            id={selected}
+            onClose={(hadFocus) => {
+              setSelected(null);
+              if (hadFocus) table.current?.focusCurrent();
+            }}
+            onPivot={pivot}
+            onError={report}
+          />
+        )}
         {chooser && <ColumnChooser columns={columns} onChange={setColumns} onClose={() => setChooser(false)} onError={report} />}
       </div>
     </div>
   );
 }
 
-function FacetBox(p: { name: FacetName; values: Array<{ value: string | number | null; count: number }>; selected: Array<string | number>; onToggle(v: string | number | null): void }) {
+function FacetBox(p: {
+  name: FacetName;
+  values: FacetValue[];
+  selected: Array<string | number>;
+  filter: EventFilter;
+  onToggle(v: string | number | null): void;
+  onError(e: unknown): void;
+}) {
   const [more, setMore] = useState(false);
-  const shown = more ? p.values : p.values.slice(0, 8);
+  // A search over the facet's values in the whole case (the list holds only the top ones).
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState<{ needle: string; values: FacetValue[] } | null>(null);
+  const needle = q.trim();
+  const filterKey = JSON.stringify(p.filter);
+  const { name, onError } = p;
+  useEffect(() => {
+    if (!needle) return setFound(null);
+    let live = true;
+    const t = setTimeout(() => {
+      const filter = JSON.parse(filterKey) as EventFilter;
+      api.facetValues({ facet: name, filter, search: needle, limit: 50 }).then((r) => live && setFound({ needle, values: r.values }), onError);
+    }, 120);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [needle, filterKey, name, onError]);
+  const isOn = (v: FacetValue) => v.value !== null && p.selected.includes(v.value);
+  // Selected values first, so a selection is always in view.
+  const ordered = needle ? (found?.values ?? []) : [...p.values.filter(isOn), ...p.values.filter((v) => !isOn(v))];
+  const shown = more || needle ? ordered : ordered.slice(0, 8);
+  const searchable = p.values.length > 8 || needle !== '';
+  const label = FACET_LABEL[p.name];
   return (
-    <div className="facet" data-testid={`facet-${p.name}`}>
+    <div className="facet" data-testid={`facet-${p.name}`} role="group" aria-label={label}>
       <div className="facet-title">
-        {FACET_LABEL[p.name]}
+        {label}
         {p.selected.length > 0 && <span className="badge">{p.selected.length}</span>}
       </div>
+      {searchable && (
+        <input
+          type="search"
+          className="facet-search"
+          placeholder={FACET_FIND[p.name]}
+          aria-label={`Find a value of ${label} in the whole case`}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && q) {
+              e.preventDefault();
+              setQ('');
+            }
+          }}
+          spellCheck={false}
+          data-testid={`facet-search-${p.name}`}
+        />
+      )}
       {shown.map((v) => {
-        const on = v.value !== null && p.selected.includes(v.value);
+        const on = isOn(v);
         return (
           <button
             key={String(v.value)}
             className={`facet-row${on ? ' on' : ''}`}
             onClick={() => p.onToggle(v.value)}
             disabled={v.value === null}
+            aria-pressed={on}
             title={v.value === null ? '(none)' : cellText(v.value, 1000)}
           >
             <span className="facet-value">{v.value === null ? '(none)' : v.value === '' ? '(empty)' : cellText(shortPath(p.name, v.value), 200)}</span>
@@ -310,12 +456,14 @@ function FacetBox(p: { name: FacetName; values: Array<{ value: string | number |
           </button>
         );
       })}
-      {p.values.length > 8 && (
+      {!needle && p.values.length > 8 && (
         <button className="link small" onClick={() => setMore(!more)}>
           {more ? 'fewer' : `${p.values.length - 8} more`}
         </button>
       )}
-      {p.values.length === 0 && <div className="muted small">—</div>}
+      {needle && found?.needle === needle && found.values.length === 0 && <div className="muted small">No value contains “{cellText(needle, 100)}”.</div>}
+      {needle && found?.needle === needle && found.values.length === 50 && <div className="muted small">The 50 commonest matches; type more to narrow.</div>}
+      {!needle && p.values.length === 0 && <div className="muted small">—</div>}
     </div>
   );
 }
