@@ -29,7 +29,7 @@ const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(\.\d+)?(?: 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Epoch ms of a calendar date and time of day, or NaN when any part is out of range. Arithmetic only: no zone is involved. */
-function wallClock(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+export function wallClock(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]) || h > 23 || mi > 59 || s > 59) return NaN;
   // Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil).

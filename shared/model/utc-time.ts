@@ -2,8 +2,10 @@
  * UTC instants at the precision EVTX records carry (100 ns), as the explorer's time filter
  * uses them: epoch milliseconds plus the 100 ns units past that millisecond. Parsing accepts
  * the forms the workbench shows times in, so a time copied from the table, the detail panel,
- * a chip, the histogram axis or a record's XML can be typed back. Pure: no Node or browser imports.
+ * a chip, the histogram axis or a record's XML can be typed back (evidence time text has its own
+ * grammar, time-text.ts; both count dates by its calendar arithmetic). Pure: no Node or browser imports.
  */
+import { wallClock } from './time-text';
 
 /** A UTC instant: epoch milliseconds, and 100 ns units past that millisecond (0–9999). */
 export interface UtcInstant {
@@ -29,13 +31,11 @@ export function parseUtcInstant(text: string): UtcInstant | null {
   const m = FORM.exec(text.trim());
   if (!m) return null;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map((s) => (s === undefined ? 0 : Number(s)));
-  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day); // (Date.UTC would read years 0–99 as 1900–1999)
-  d.setUTCHours(hour, minute, second, 0);
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null; // 2023-02-30
+  if (year < 1) return null;
+  const wall = wallClock(year, month, day, hour, minute, second); // (NaN for 2023-02-30 and the like)
+  if (!Number.isFinite(wall)) return null;
   const frac = ((m[7] ?? '') + '0000000').slice(0, 7);
-  const ms = d.getTime() + Number(frac.slice(0, 3));
+  const ms = wall + Number(frac.slice(0, 3));
   if (ms < MIN_EPOCH_MS || ms > MAX_EPOCH_MS) return null;
   return { ms, sub: Number(frac.slice(3)) };
 }
