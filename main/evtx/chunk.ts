@@ -135,7 +135,7 @@ export function parseChunk(bytes: Uint8Array, fileOffset: number, index: number,
  */
 export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?: XmlByteWriter, previous?: PreviousChunk): void {
   const b = c.buf;
-  const one = (h: RecordHeader, recovered: boolean) => {
+  const read = (h: RecordHeader, recovered: boolean): ChunkRecord => {
     let tree: XmlElement | null = null;
     let err: string | null;
     if (xml === undefined) {
@@ -144,8 +144,9 @@ export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?:
       err = p.error;
     } else err = writeRecordBodyXml(c.ctx, h, xml);
     const error = err !== null && recovered ? `record recovered from ${c.damaged ? 'a damaged chunk' : 'chunk slack'} is unreadable: ${err}` : err;
-    emit({ offset: c.fileOffset + h.pos, recordId: h.recordId, recovered, tree, error });
+    return { offset: c.fileOffset + h.pos, recordId: h.recordId, recovered, tree, error };
   };
+  const one = (h: RecordHeader, recovered: boolean) => emit(read(h, recovered));
   if (c.damaged) {
     for (const h of carveRecordHeaders(b, 0, b.length)) one(h, true);
     return;
@@ -176,9 +177,19 @@ export function readChunkRecords(c: Chunk, emit: (r: ChunkRecord) => void, xml?:
     const slack = carveRecordHeaders(b, h.freeSpaceOffset, b.length);
     const copies = slack.length > 0 ? new SlackCopies(c, previous) : null;
     for (const s of slack) {
-      const twin = copies!.twinOf(s);
-      if (twin < 0) one(s, true);
-      else emit({ offset: c.fileOffset + s.pos, recordId: s.recordId, recovered: true, tree: null, error: `${COPY_OF_LIVE} at offset ${twin}: not imported again` });
+      // A copy with its live record's id (Windows' copies) is known before it is read; one renumbered
+      // only once it reads (most slack records do not: their templates are gone), then taken back.
+      let twin = copies!.twinOf(s, false);
+      let r: ChunkRecord | null = null;
+      if (twin < 0) {
+        const mark = xml?.len ?? 0;
+        r = read(s, true);
+        if (r.error === null) {
+          twin = copies!.twinOf(s, true);
+          if (twin >= 0) xml?.truncate(mark);
+        }
+      }
+      emit(twin < 0 ? r! : { offset: c.fileOffset + s.pos, recordId: s.recordId, recovered: true, tree: null, error: `${COPY_OF_LIVE} at offset ${twin}: not imported again` });
     }
   }
 }
@@ -208,28 +219,32 @@ class SlackCopies {
 
   constructor(private readonly c: Chunk, private readonly previous: PreviousChunk | undefined) {}
 
-  /** The file offset of the live record the slack record `h` holds a copy of, or -1. */
-  twinOf(h: RecordHeader): number {
+  /**
+   * The file offset of the live record the slack record `h` holds a copy of, or -1: the live
+   * record of its id, or with `byTime` those of its time (indexed only when first asked for).
+   */
+  twinOf(h: RecordHeader, byTime: boolean): number {
     const b = this.c.buf;
-    const p = twinIn((this.own ??= liveRecords(b)), b, b, h);
+    const p = twinIn((this.own ??= liveRecords(b)), b, b, h, byTime);
     if (p >= 0) return this.c.fileOffset + p;
     if (this.previousBytes === undefined) this.previousBytes = this.previous?.() ?? null;
     const pb = this.previousBytes;
     if (pb === null) return -1;
-    const q = twinIn((this.before ??= liveRecords(pb)), pb, b, h);
+    const q = twinIn((this.before ??= liveRecords(pb)), pb, b, h, byTime);
     return q >= 0 ? this.c.fileOffset - CHUNK_SIZE + q : -1;
   }
 }
 
-/** The live records of a chunk: by record id, and by their event's key (record.ts, eventKey) where they have one. */
+/** The live records of a chunk: by record id, and by their event's key (record.ts, eventKey), made when first needed. */
 interface LiveEvents {
+  buf: Uint8Array;
   byId: Map<number, RecordHeader>;
-  byKey: Map<number, RecordHeader[]>;
+  byKey: Map<number, RecordHeader[]> | null;
 }
 
 /** The live records of the chunk `b`, walked from its header as readChunkRecords walks them (up to the first bad one). */
 function liveRecords(b: Uint8Array): LiveEvents {
-  const live: LiveEvents = { byId: new Map(), byKey: new Map() };
+  const live: LiveEvents = { buf: b, byId: new Map(), byKey: null };
   if (b.length < CHUNK_HEADER_SIZE || !hasChunkMagic(b)) return live;
   const free = rd32(b, 48);
   if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) return live;
@@ -238,15 +253,23 @@ function liveRecords(b: Uint8Array): LiveEvents {
     const r = readRecordHeader(b, pos, limit);
     if (typeof r === 'string') break;
     live.byId.set(r.recordId, r);
-    const key = eventKey(b, r);
-    if (key >= 0) {
-      const same = live.byKey.get(key);
-      if (same === undefined) live.byKey.set(key, [r]);
-      else same.push(r);
-    }
     pos += r.size;
   }
   return live;
+}
+
+/** The live records by their event's key (records without one are found by id only). */
+function byKeyOf(live: LiveEvents): Map<number, RecordHeader[]> {
+  if (live.byKey !== null) return live.byKey;
+  const m = (live.byKey = new Map());
+  for (const r of live.byId.values()) {
+    const key = eventKey(live.buf, r);
+    if (key < 0) continue;
+    const same = m.get(key);
+    if (same === undefined) m.set(key, [r]);
+    else same.push(r);
+  }
+  return m;
 }
 
 /**
@@ -256,13 +279,15 @@ function liveRecords(b: Uint8Array): LiveEvents {
  */
 const MAX_TWIN_CANDIDATES = 16;
 
-/** The position of the live record of `a` (`live`: its live records) holding the event of the record `h` of `b`, or -1. */
-function twinIn(live: LiveEvents, a: Uint8Array, b: Uint8Array, h: RecordHeader): number {
-  // The live record of the same id (Windows' copies), then those of the same time (a renumbered copy).
+/**
+ * The position of the live record of `a` (`live`: its live records) holding the event of the
+ * record `h` of `b`, or -1: the one of its id, or with `byTime` those of its time (a renumbered copy).
+ */
+function twinIn(live: LiveEvents, a: Uint8Array, b: Uint8Array, h: RecordHeader, byTime: boolean): number {
   const byId = live.byId.get(h.recordId);
-  if (byId !== undefined && sameEvent(a, byId, b, h)) return byId.pos;
+  if (!byTime) return byId !== undefined && sameEvent(a, byId, b, h) ? byId.pos : -1;
   const key = eventKey(b, h);
-  const same = key < 0 ? undefined : live.byKey.get(key);
+  const same = key < 0 ? undefined : byKeyOf(live).get(key);
   if (same === undefined) return -1;
   for (let i = 0; i < same.length && i < MAX_TWIN_CANDIDATES; i++) if (same[i] !== byId && sameEvent(a, same[i], b, h)) return same[i].pos;
   return -1;
