@@ -3,7 +3,7 @@
  * unreadable inputs and evidence with errors on stderr, the ledger's lines, and opening a
  * saved case instead where a command takes one.
  */
-import type { LedgerEntry } from '../../shared/model/ledger';
+import { ledgerPath, type LedgerEntry } from '../../shared/model/ledger';
 import { printable } from '../../shared/text/printable';
 import { isCaseFile } from '../db/case-file';
 import { CaseClient, type ImportResult } from '../db/case-client';
@@ -27,7 +27,7 @@ export async function importWithProgress(client: CaseClient, inputs: string[], i
 
 /** One evidence file in the ledger as commands print it: its line, then its errors (`!`, five at most) and notes (`=`). */
 export function ledgerLines(x: LedgerEntry): string[] {
-  const name = printable(x.archivePath ? `${x.path}!${x.archivePath}` : x.path, 100);
+  const name = printable(ledgerPath(x), 100);
   const lines = [`  ${x.format.padEnd(15)} ${String(x.records).padStart(8)} imported ${String(x.rejected).padStart(6)} rejected  ${name}`];
   for (const err of x.errors.slice(0, 5)) lines.push(`      ! ${printable(err, 200)}`);
   if (x.errors.length > 5) lines.push(`      ! … ${x.errors.length - 5} more`);

@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { markDuplicate, type EvidenceFormat, type LedgerEntry } from '../../shared/model/ledger';
+import { ledgerPath, markDuplicate, type EvidenceFormat, type LedgerEntry } from '../../shared/model/ledger';
 import { archivePathOf, enumerateEvidence, type ArchiveLimits, DEFAULT_LIMITS, type EnumeratedEvidence } from '../ingest/evidence-sources';
 import type { CaseSnapshot, HashedSource, StoredEvent } from './case-db';
 import { SnapshotQueries, type ReadOnlyResult } from './snapshot-queries';
@@ -301,7 +301,7 @@ export class CaseClient {
             f.errors = m.entry.errors.length;
           } else if (m.type === 'failed') {
             f.state = 'failed';
-            inputErrors.push({ path: f.archivePath ? `${f.path}!${f.archivePath}` : f.path, error: m.error });
+            inputErrors.push({ path: ledgerPath(f), error: m.error });
           }
           opts.onProgress?.(progress());
         });
