@@ -5,8 +5,7 @@
  * that build a case directly.
  */
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../db/atomic-write';
-import { CASE_FILE_MODE } from '../db/case-file';
+import { writeCaseFile } from '../db/case-file';
 import { CaseDb, type Row } from '../db/case-db';
 import { CaseClient, type CaseClientOptions, type FileProgress } from '../db/case-client';
 import { SnapshotQueries, type ReadOnlyResult } from '../db/snapshot-queries';
@@ -109,7 +108,7 @@ export class LocalCaseBackend implements CaseBackend {
   }
 
   async save(target: string): Promise<void> {
-    await writeFileAtomic(target, this.db.export(), { mode: CASE_FILE_MODE });
+    await writeCaseFile(target, this.db.export());
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,14 @@
-/** Recognising a saved case by its content (a SQLite database file), never by its name. */
+/** Saved cases: recognised by their content (a SQLite database file), never by their name; written one way. */
 import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from './atomic-write';
 
 /** A saved case holds every record of the evidence: readable by its owner only, as uploads are. */
-export const CASE_FILE_MODE = 0o600;
+const CASE_FILE_MODE = 0o600;
+
+/** Write a case's database bytes to `target`, atomically and readable by its owner only: every writer of a case file goes through here. */
+export function writeCaseFile(target: string, bytes: Uint8Array): Promise<void> {
+  return writeFileAtomic(target, bytes, { mode: CASE_FILE_MODE });
+}
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 

@@ -8,8 +8,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { LedgerEntry } from '../../shared/model/ledger';
 import { ANALYSIS_TASKS } from './analysis-tasks';
 import { CaseDb } from './case-db';
-import { writeFileAtomic } from './atomic-write';
-import { CASE_FILE_MODE } from './case-file';
+import { writeCaseFile } from './case-file';
 import type { DbPortMessage, DbRequest, DbResponse, ParsePortMessage } from './worker-protocol';
 
 let db: CaseDb | undefined;
@@ -32,7 +31,7 @@ const methods: Record<string, (...args: any[]) => unknown> = {
     return true;
   },
   async save(path: string) {
-    await writeFileAtomic(path, need().export(), { mode: CASE_FILE_MODE });
+    await writeCaseFile(path, need().export());
     return true;
   },
   exportBytes: () => need().export(),
