@@ -1,6 +1,7 @@
 /** A one-line live progress display for terminals (stderr), redrawn at most 10 times a second. */
 import { printable } from '../../shared/text/printable';
 import type { ImportProgress } from '../db/case-client';
+import { baseName } from '../../shared/text/file-name';
 
 const fmtBytes = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
 
@@ -16,7 +17,7 @@ export class ProgressDisplay {
     const now = Date.now();
     if (now - this.last < 100 && p.filesDone < p.filesTotal) return;
     this.last = now;
-    const current = p.files.filter((f) => f.state === 'parsing').map((f) => (f.archivePath ?? f.path).split(/[\\/]/).pop() ?? '');
+    const current = p.files.filter((f) => f.state === 'parsing').map((f) => baseName(f.archivePath ?? f.path));
     const line =
       `files ${p.filesDone}/${p.filesTotal}  ${fmtBytes(p.bytesDone)}/${fmtBytes(p.bytesTotal)}  ` +
       `records ${p.records.toLocaleString('en-US')}  ${p.rate.toLocaleString('en-US')}/s` +

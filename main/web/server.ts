@@ -25,6 +25,7 @@ import type { ApiMethod } from '../../shared/api/interfaces';
 import { DEFAULT_LIMITS } from '../ingest/evidence-sources';
 import { isApiMethod } from '../api/validation';
 import { ApiError, errorBody, type WorkbenchApi } from '../api/workbench-api';
+import { caseDownloadName } from '../../shared/text/file-name';
 
 export const TOKEN_HEADER = 'x-workbench-token';
 
@@ -196,8 +197,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const tmp = path.join(dir, 'case.wmicase');
       await opts.api.exportCase(tmp);
       const st = await fs.stat(tmp);
-      const name = info.path ? path.basename(info.path) : info.uploadedCopy;
-      const base = name ? name.replace(/[^A-Za-z0-9._-]/g, '_') : 'case.wmicase';
+      const base = caseDownloadName(info);
       res.writeHead(200, {
         'Content-Type': 'application/octet-stream',
         'Content-Length': st.size,

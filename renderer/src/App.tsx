@@ -12,6 +12,7 @@ import { CaseScreen } from './screens/CaseScreen';
 import { ExplorerScreen } from './screens/ExplorerScreen';
 import { SqlScreen } from './screens/SqlScreen';
 import { num } from './lib/format';
+import { baseName } from '../../shared/text/file-name';
 
 export type ScreenId = 'case' | 'events' | 'sql';
 
@@ -76,7 +77,7 @@ export function App() {
 
   const ctx: AppContext = { caseInfo, caseVersion, refreshCase, setCaseInfo, filter, setFilter, go: setScreen, report, shell };
   const caseName = caseInfo?.path
-    ? caseInfo.path.split(/[\\/]/).pop()
+    ? baseName(caseInfo.path)
     : caseInfo?.uploadedCopy
       ? `${caseInfo.uploadedCopy} (uploaded copy)`
       : 'Unsaved case';

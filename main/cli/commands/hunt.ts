@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../db/atomic-write';
 import { checkOutputFile } from '../output-file';
 import { parseArgs, UsageError, type CliCommand, type CliIO } from '../command';
 import { caseExitCode, openCaseOrImport, workersOption } from '../import-evidence';
+import { baseName } from '../../../shared/text/file-name';
 
 const MAX_LISTED = 25;
 
@@ -28,7 +29,7 @@ export function formatHuntReport(r: DetectionResult, usedPack: boolean): string 
     for (const d of notable) {
       const e = d.evidence;
       lines.push(
-        `    ${d.time}  ${printable(d.host, 40)}  ${printable(d.ruleTitle, 70)}  (${printable(e.file.split(/[\\/]/).pop() ?? e.file, 60)}${e.archivePath ? '!' + printable(e.archivePath, 60) : ''} record ${e.recordId ?? e.recordNumber ?? '?'}, event ${e.eventId})${d.benign ? ' [benign: ' + printable(d.benign.reason, 80) + ']' : ''}`,
+        `    ${d.time}  ${printable(d.host, 40)}  ${printable(d.ruleTitle, 70)}  (${printable(baseName(e.file), 60)}${e.archivePath ? '!' + printable(e.archivePath, 60) : ''} record ${e.recordId ?? e.recordNumber ?? '?'}, event ${e.eventId})${d.benign ? ' [benign: ' + printable(d.benign.reason, 80) + ']' : ''}`,
       );
     }
   }

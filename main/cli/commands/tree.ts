@@ -4,6 +4,7 @@ import { printable } from '../../../shared/text/printable';
 import type { ProcessForestData } from '../../correlation/process-tree';
 import { parseArgs, type CliCommand, type CliIO } from '../command';
 import { caseExitCode, openCaseOrImport } from '../import-evidence';
+import { baseName } from '../../../shared/text/file-name';
 
 function evidenceText(p: ProcessInfo): string {
   return p.evidence
@@ -13,7 +14,7 @@ function evidenceText(p: ProcessInfo): string {
 }
 
 function line(p: ProcessInfo): string {
-  const name = p.image ? p.image.split(/[\\/]/).pop() ?? p.image : '(unknown image)';
+  const name = p.image ? baseName(p.image) : '(unknown image)';
   const parts = [`${printable(name, 80)}${p.pid !== null ? ` [${p.pid}]` : ''}`];
   if (p.sources.includes('stub')) parts.push('(creation not in the case)');
   else if (p.start) parts.push(p.start);

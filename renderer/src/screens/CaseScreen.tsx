@@ -7,6 +7,7 @@ import type { CaseInfo, ImportStatus, LedgerEntry } from '../../../shared/api/in
 import type { AppContext } from '../App';
 import { api, ApiCallError } from '../api/client';
 import { bytes, cellText, isoUtc, ms, num } from '../lib/format';
+import { baseName, caseDownloadName } from '../../../shared/text/file-name';
 
 type Prompt = null | 'open' | 'save' | 'import';
 
@@ -157,7 +158,7 @@ export function CaseScreen({ ctx }: { ctx: AppContext }) {
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
-      a.download = (caseInfo?.path?.split(/[\\/]/).pop() ?? caseInfo?.uploadedCopy ?? 'case.wmicase').replace(/[^A-Za-z0-9._-]/g, '_');
+      a.download = caseDownloadName({ path: caseInfo?.path ?? null, uploadedCopy: caseInfo?.uploadedCopy ?? null });
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
@@ -503,6 +504,3 @@ function caseState(c: CaseInfo | null): string {
   return c.sources === 0 ? 'empty' : 'not saved';
 }
 
-function baseName(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
-}
