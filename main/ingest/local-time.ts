@@ -26,14 +26,14 @@ import { fractionMs, isoAt, type TimeText } from '../../shared/model/time-text';
 const QUARTER_HOUR = 15 * 60 * 1000;
 const MAX_OFFSET = 14 * 3600 * 1000;
 /** How far a record's own UTC reference may be from the time its host's offset gives before it is reported. */
-export const TOLERANCE_MS = 2 * 60 * 1000;
+const TOLERANCE_MS = 2 * 60 * 1000;
 /** References of a host in before its offset may be decided early, and the share of them that must agree. */
 export const QUORUM = 1000;
-export const AGREEMENT = 0.9;
+const AGREEMENT = 0.9;
 /** Most events held back waiting for their host's offset; beyond it the host with most waiting is decided. */
 export const MAX_PENDING = 50_000;
 /** Most record text (characters) held back; an event held costs about twice its text. */
-export const MAX_PENDING_CHARS = 32 * 1024 * 1024;
+const MAX_PENDING_CHARS = 32 * 1024 * 1024;
 
 /** A UTC time of the same moment a record carries, and the field it came from. */
 export interface UtcReference {
@@ -42,14 +42,14 @@ export interface UtcReference {
 }
 
 /** The zone offset (UTC = wall + offset) a reference gives, rounded to a quarter hour; null when over 14 hours. */
-export function offsetFrom(local: TimeText, utcMs: number): number | null {
+function offsetFrom(local: TimeText, utcMs: number): number | null {
   if (!Number.isFinite(utcMs)) return null;
   const offset = Math.round((utcMs - local.wallMs - fractionMs(local.fraction)) / QUARTER_HOUR) * QUARTER_HOUR;
   return Math.abs(offset) > MAX_OFFSET ? null : offset;
 }
 
 /** 'UTC-04:00' for an offset of +4 hours (local = UTC - 4 h). */
-export function zoneName(offsetMs: number): string {
+function zoneName(offsetMs: number): string {
   const minutes = Math.abs(offsetMs) / 60_000;
   return `UTC${offsetMs > 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }

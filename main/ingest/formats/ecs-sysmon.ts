@@ -26,7 +26,7 @@ const FILE: FieldMap = { TargetFilename: 'file.path' };
 const PIPE: FieldMap = { ...PROCESS, PipeName: 'file.name' };
 
 /** Sysmon event ID -> Sysmon field name -> where Winlogbeat puts it. */
-export const SYSMON_FROM_ECS: Readonly<Record<number, FieldMap>> = {
+const SYSMON_FROM_ECS: Readonly<Record<number, FieldMap>> = {
   1: {
     ...PROCESS, ...USER,
     CommandLine: 'process.command_line',
