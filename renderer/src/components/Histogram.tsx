@@ -160,6 +160,28 @@ export function Histogram({ data, range, zoomed, onRange, onZoomOut, onResetZoom
   );
 }
 
+/** One end of the typed time range: its label and field. */
+function TimeField(p: { id: string; label: string; value: string; onChange(v: string): void; invalid: boolean; title: string }) {
+  return (
+    <>
+      <label className="small muted" htmlFor={p.id}>
+        {p.label}
+      </label>
+      <input
+        id={p.id}
+        className={`time-input${p.invalid ? ' invalid' : ''}`}
+        value={p.value}
+        placeholder="YYYY-MM-DD HH:MM:SS.fffffff"
+        onChange={(e) => p.onChange(e.target.value)}
+        spellCheck={false}
+        aria-invalid={p.invalid ? true : undefined}
+        data-testid={p.id}
+        title={p.title}
+      />
+    </>
+  );
+}
+
 function TimeControls(p: {
   range: TimeRange;
   zoomed: boolean;
@@ -171,7 +193,8 @@ function TimeControls(p: {
 }) {
   const [from, setFrom] = useState(show(p.range.from));
   const [to, setTo] = useState(show(p.range.to));
-  const [error, setError] = useState<string | null>(null);
+  /** What is wrong with the typed range, and which field it marks. */
+  const [error, setError] = useState<{ field: 'from' | 'to'; text: string } | null>(null);
   const shownFrom = show(p.range.from);
   const shownTo = show(p.range.to);
   // The fields follow the filter whenever it changes (brush, chip removed, Clear all).
@@ -184,9 +207,9 @@ function TimeControls(p: {
   const apply = () => {
     const a = from.trim() ? parseUtcInstant(from) : null;
     const b = to.trim() ? parseUtcInstant(to) : null;
-    if (from.trim() && !a) return setError(`From is not a UTC time: use ${UTC_FORMAT_HINT}`);
-    if (to.trim() && !b) return setError(`To is not a UTC time: use ${UTC_FORMAT_HINT}`);
-    if (a && b && (b.ms < a.ms || (b.ms === a.ms && b.sub <= a.sub))) return setError('From must be before To (the range is [From, To))');
+    if (from.trim() && !a) return setError({ field: 'from', text: `From is not a UTC time: use ${UTC_FORMAT_HINT}` });
+    if (to.trim() && !b) return setError({ field: 'to', text: `To is not a UTC time: use ${UTC_FORMAT_HINT}` });
+    if (a && b && (b.ms < a.ms || (b.ms === a.ms && b.sub <= a.sub))) return setError({ field: 'from', text: 'From must be before To (the range is [From, To))' });
     setError(null);
     p.onRange({ from: a, to: b });
   };
@@ -200,34 +223,8 @@ function TimeControls(p: {
         apply();
       }}
     >
-      <label className="small muted" htmlFor="time-from">
-        From
-      </label>
-      <input
-        id="time-from"
-        className={`time-input${error?.startsWith('From') ? ' invalid' : ''}`}
-        value={from}
-        placeholder="YYYY-MM-DD HH:MM:SS.fffffff"
-        onChange={(e) => setFrom(e.target.value)}
-        spellCheck={false}
-        aria-invalid={error?.startsWith('From') ? true : undefined}
-        data-testid="time-from"
-        title={`Start of the range, included (UTC, to 100 ns): ${UTC_FORMAT_HINT}`}
-      />
-      <label className="small muted" htmlFor="time-to">
-        To
-      </label>
-      <input
-        id="time-to"
-        className={`time-input${error?.startsWith('To') ? ' invalid' : ''}`}
-        value={to}
-        placeholder="YYYY-MM-DD HH:MM:SS.fffffff"
-        onChange={(e) => setTo(e.target.value)}
-        spellCheck={false}
-        aria-invalid={error?.startsWith('To') ? true : undefined}
-        data-testid="time-to"
-        title={`End of the range, excluded (UTC, to 100 ns): ${UTC_FORMAT_HINT}`}
-      />
+      <TimeField id="time-from" label="From" value={from} onChange={setFrom} invalid={error?.field === 'from'} title={`Start of the range, included (UTC, to 100 ns): ${UTC_FORMAT_HINT}`} />
+      <TimeField id="time-to" label="To" value={to} onChange={setTo} invalid={error?.field === 'to'} title={`End of the range, excluded (UTC, to 100 ns): ${UTC_FORMAT_HINT}`} />
       <span className="small muted">UTC</span>
       <button type="submit" data-testid="time-apply">
         Apply
@@ -262,7 +259,7 @@ function TimeControls(p: {
       )}
       {error ? (
         <span className="error-text small" role="alert" data-testid="time-error">
-          {error}
+          {error.text}
         </span>
       ) : (
         <span className="histogram-info small muted">{p.hover ?? 'Drag across the histogram or click a bar: selects and zooms in'}</span>
