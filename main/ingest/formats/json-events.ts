@@ -58,6 +58,11 @@ const NXLOG_META_WITH_USER = new Set([...NXLOG_META, 'AccountName', 'AccountType
 /** NXLog severity (1 debug … 5 critical) to the Windows level it was mapped from. */
 const NXLOG_LEVEL: Record<number, number> = { 1: 5, 2: 4, 3: 3, 4: 2, 5: 1 };
 
+/** The shipper's @timestamp (Winlogbeat, NXLog through Logstash), or undefined. */
+function shippedAt(o: Obj): string | undefined {
+  return o['@timestamp'] == null ? undefined : toStr(o['@timestamp']);
+}
+
 /** NXLog's EventTime (TimeCreated in some pipelines), or undefined when the record has neither. */
 function flatTimeText(o: Obj): string | undefined {
   const v = o.EventTime ?? o.TimeCreated;
@@ -89,7 +94,7 @@ function fromFlat(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const skip = 'UserID' in o ? NXLOG_META_WITH_USER : NXLOG_META;
   const sev = toNum(o.SeverityValue);
   const timeText = flatTimeText(o);
-  const shipped = o['@timestamp'] == null ? undefined : toStr(o['@timestamp']);
+  const shipped = shippedAt(o);
   const e: NormalizedEvent = {
     timeCreated: timeText === undefined ? normalizeUtcTime(shipped) : '',
     channel: toStr(o.Channel),
@@ -133,7 +138,7 @@ function fromEcs(o: Obj, ref: EvidenceRef, raw: string): NormalizedEvent {
   const levelName = toStr(log.level).toLowerCase();
   const LEVELS: Record<string, number> = { critical: 1, error: 2, warning: 3, information: 4, info: 4, verbose: 5 };
   const kw = w.keywords;
-  const shipped = o['@timestamp'] == null ? undefined : toStr(o['@timestamp']);
+  const shipped = shippedAt(o);
   return noteUnreadTime({
     timeCreated: normalizeUtcTime(shipped),
     channel: toStr(w.channel),
